@@ -187,6 +187,10 @@ class Format:
         """The cell named by official labels, or None."""
         return self._by_path.get(f"{self.table(table_id).id}/{row_label}/{col_label}")
 
+    def cell_by_path(self, path: str) -> Cell | None:
+        """The cell of an interchange path ``三/<row label>/<column label>``, or None."""
+        return self._by_path.get(path)
+
     @cached_property
     def _by_path(self) -> dict[str, Cell]:
         return {c.path: c for c in self.cells.values()}

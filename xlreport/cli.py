@@ -1,0 +1,47 @@
+"""The ``xlreport`` command.  Each sub-command lives in ``xlreport/commands/<name>.py``
+and exposes ``register(subparsers)``; its handler returns the exit code."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin", "example"]
+
+
+class ChineseParser(argparse.ArgumentParser):
+    def error(self, message):  # bad usage: exit 2 with a Chinese message
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseParser(prog="xlreport", description="政府信息公开工作年度报告：模板、校验、批量检查与汇总")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"xlreport.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"xlreport.commands.{name}":
+                continue  # not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

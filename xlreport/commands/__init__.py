@@ -1,0 +1,1 @@
+"""Sub-commands of the ``xlreport`` CLI, one module each (see ``xlreport.cli``)."""

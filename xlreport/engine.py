@@ -1,0 +1,252 @@
+"""The one rule engine: derives totals and checks a report against the rules.
+
+Used alike by the batch checker, the Excel add-in and the published-report auditor.
+All arithmetic is exact (Decimal).  Totals are never trusted: each total is derived from
+the inputs and a stored total that differs is a finding of the rule that defines it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from .formats import FORMATS, Format, Kind, get_format, version_for_year
+from .model import Report
+from .rules import CHECK_RULES, ERROR, RULES, SEVERITY_LABELS, WARNING, Instance, SumRule, instances, rules_for
+from .values import Invalid, decimals, is_number, show
+
+ZERO = Decimal(0)
+MAX_MONEY_DECIMALS = 6
+FEE_WORDS = ("信息处理费", "处理费")
+
+
+@dataclass(frozen=True)
+class CellRef:
+    key: str
+    label: str  # official labels, e.g. 表三「（一）予以公开」自然人
+    address: str | None = None  # 表三!D7, when the report came from a sheet
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    cells: tuple[CellRef, ...] = ()
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    table: str | None = None
+    where: str | None = None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.expected is None or self.actual is None:
+            return None
+        return self.actual - self.expected
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        from .values import plain
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "table": self.table,
+            "cells": [{"key": c.key, "label": c.label, "address": c.address} for c in self.cells],
+            "expected": plain(self.expected),
+            "actual": plain(self.actual),
+            "difference": plain(self.difference),
+        }
+
+
+@lru_cache(maxsize=None)
+def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
+    out = []
+    for rule in rules_for(fmt, cross_year):
+        try:
+            table = fmt.table(rule.table)
+        except StopIteration:
+            continue
+        out += instances(rule, table)
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each total cell, the cells that derive it (first defining rule wins)."""
+    defs: dict[str, tuple] = {}
+    for inst in _instances(fmt, False):
+        if inst.rule.defines and len(inst.left) == 1:
+            defs.setdefault(inst.left[0][0], tuple((k, s) for k, s, _ in inst.right))
+    return defs
+
+
+class Evaluator:
+    """Values as the rules see them: stored numbers, else derived totals, else 0."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.defs = _definitions(report.format)
+        self._derived: dict[str, Decimal] = {}
+
+    def derived(self, key: str) -> Decimal:
+        """The value of a total computed from the inputs (recursively through other totals)."""
+        if key not in self._derived:
+            parts = self.defs.get(key)
+            if parts is None:
+                self._derived[key] = self.effective(key)
+            else:
+                self._derived[key] = sum((s * self.effective(k) for k, s in parts), ZERO)
+        return self._derived[key]
+
+    def effective(self, key: str) -> Decimal:
+        v = self.report.values.get(key)
+        if is_number(v):
+            return v
+        if key in self.defs:
+            return self.derived(key)
+        return ZERO
+
+
+def derive_totals(report: Report) -> dict[str, Decimal]:
+    """Every total cell of the report's format as derived from its inputs."""
+    ev = Evaluator(report)
+    return {c.key: ev.derived(c.key) for c in report.format.totals if c.key in report.values}
+
+
+def _ref(report: Report, key: str, previous: Report | None = None) -> CellRef:
+    src = previous if previous is not None else report
+    cell = src.format.cells[key]
+    label = cell.label if previous is None else f"上年{cell.label}"
+    return CellRef(key, label, src.location(key))
+
+
+def _cells_text(refs) -> str:
+    parts = [r.address or r.label for r in refs]
+    return "、".join(parts)
+
+
+def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
+    out = []
+    ev = Evaluator(report)
+    pev = Evaluator(previous) if previous is not None else None
+    missing = set(report.missing_tables)
+    cross = [(i, True) for i in _instances(report.format, True)] if previous is not None else []
+    for inst, is_cross in [(i, False) for i in _instances(report.format, False)] + cross:
+        rule = inst.rule
+        if rule.table in missing:
+            continue
+        if is_cross and (rule.table in previous.missing_tables
+                         or previous.format.version not in rule.versions):
+            continue
+
+        def side(terms):
+            total, refs = ZERO, []
+            for key, sign, prev in terms:
+                src, e = (previous, pev) if prev else (report, ev)
+                if key not in src.format.cells or key not in src.values:
+                    return None, refs
+                if isinstance(src.values.get(key), Invalid):
+                    return None, refs  # reported once as value.invalid
+                total += sign * e.effective(key)
+                refs.append(_ref(report, key, previous if prev else None))
+            return total, refs
+
+        left, lrefs = side(inst.left)
+        right, rrefs = side(inst.right)
+        if left is None or right is None:
+            continue
+        if rule.defines:
+            stored = report.values.get(inst.left[0][0])
+            if not is_number(stored):
+                continue  # a blank total is reported as value.blank, not as a wrong sum
+        if left == right:
+            continue
+        refs = tuple(lrefs + rrefs)
+        shown = tuple(lrefs) if rule.defines else refs
+        table = report.format.table(rule.table)
+        msg = rule.message.format(table=table.short, where=inst.where, left=show(left), right=show(right),
+                                  diff=show(abs(left - right)), cells=_cells_text(shown))
+        out.append(Finding(rule.id, rule.severity, msg, refs, expected=right, actual=left,
+                           table=rule.table, where=inst.where))
+    return out
+
+
+def _value_findings(report: Report) -> list[Finding]:
+    out = []
+    blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
+    for key, cell in report.format.cells.items():
+        if key not in report.values:
+            continue
+        v = report.values[key]
+        ref = CellRef(key, cell.label, report.location(key))
+        addr = ref.address or "无单元格地址"
+        if v is None:
+            blanks[(cell.table.id, cell.row.label)].append(ref)
+            continue
+        rule_id = None
+        if isinstance(v, Invalid):
+            rule_id = "value.invalid"
+        elif v < 0 and cell.kind is not Kind.SIGNED:
+            rule_id = "value.negative"
+        elif cell.kind in (Kind.COUNT, Kind.SIGNED) and v != v.to_integral_value():
+            rule_id = "value.integer"
+        elif cell.kind is Kind.MONEY and decimals(v) > MAX_MONEY_DECIMALS:
+            rule_id = "value.decimals"
+        if rule_id:
+            rule = RULES[rule_id]
+            msg = rule.message.format(label=cell.label, address=addr, value=show(v), kind=cell.kind.label)
+            out.append(Finding(rule_id, rule.severity, msg, (ref,), actual=v if is_number(v) else None,
+                               table=cell.table.id, where=cell.row.label))
+    rule = RULES["value.blank"]
+    for (tid, row_label), refs in blanks.items():
+        where = f"表{tid}「{row_label}」"
+        msg = rule.message.format(where=where, count=len(refs), cells=_cells_text(refs))
+        out.append(Finding(rule.id, rule.severity, msg, tuple(refs), table=tid, where=row_label))
+    return out
+
+
+def _structure_findings(report: Report) -> list[Finding]:
+    out = []
+    fmt = report.format
+    for tid in report.missing_tables:
+        rule = RULES["table.missing"]
+        table = fmt.table(tid)
+        out.append(Finding(rule.id, rule.severity, rule.message.format(table=table.short, title=table.title),
+                           table=tid))
+    for tid, used in report.layouts.items():
+        rule = RULES["layout.mixed"]
+        out.append(Finding(rule.id, rule.severity,
+                           rule.message.format(table=f"表{tid}", used=used, version=fmt.version), table=tid))
+    if report.year is not None:
+        try:
+            expected = version_for_year(report.year)
+        except ValueError:
+            expected = None
+        if expected and expected != fmt.version:
+            rule = RULES["layout.outdated"]
+            out.append(Finding(rule.id, rule.severity, rule.message.format(
+                year=report.year, expected=expected, issued=FORMATS[expected].issued_by, version=fmt.version)))
+    rule = RULES["text.fee"]
+    if fmt.version in rule.versions and "s6" in report.texts:
+        text = report.texts.get("s6") or ""
+        if not any(w in text for w in FEE_WORDS):
+            addr = report.location("s6")
+            out.append(Finding(rule.id, rule.severity, rule.message.format(address=f"（{addr}）" if addr else "")))
+    return out
+
+
+def check(report: Report, previous: Report | None = None) -> list[Finding]:
+    """Every finding for one report; ``previous`` is last year's report of the same unit."""
+    findings = _structure_findings(report) + _value_findings(report) + _sum_findings(report, previous)
+    return findings
+
+
+def summary(findings) -> dict:
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = sum(f.severity == WARNING for f in findings)
+    return {"errors": errors, "warnings": warnings, "status": "通过" if errors == 0 else "有错误"}

@@ -1,0 +1,166 @@
+"""The rules of a consistent report, as data.
+
+Each rule is written once and applied to every column, row or group it covers.  A rule
+has a stable id (used to recognise a reviewed finding on the next run), a severity and
+a Chinese message template.  The engine in ``xlreport.engine`` evaluates them; the
+template writer turns the sum rules into native formulas for the 校验 sheet.
+
+Sum rules read ``left = right`` with terms naming rows (for ``each="column"``) or
+columns (for ``each="row"``) of one table; a term may point at last year's report.
+Selectors expand to several ids: ``@inputs`` (every input on that axis) and
+``@group:<label>`` (every input row under a row-header group).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .formats import FORMATS, RESULT, Block, Format, Table
+
+ERROR, WARNING = "error", "warning"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+
+
+@dataclass(frozen=True)
+class Term:
+    ref: str  # a row or column id, or a selector
+    sign: int = 1
+    previous: bool = False  # read from last year's report
+
+
+@dataclass(frozen=True)
+class SumRule:
+    id: str
+    title: str  # short Chinese name, used in summaries and the 校验 sheet
+    severity: str
+    table: str  # 二 / 三 / 四
+    each: str  # "column": terms are rows, one instance per column; "row": the reverse
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    message: str  # placeholders: {table} {where} {left} {right} {diff} {cells}
+    over: tuple[str, ...] | None = None  # the columns/rows it applies to (None: all)
+    defines: bool = False  # left is one total cell whose value the right side derives
+    versions: tuple[str, ...] = tuple(FORMATS)
+    cross_year: bool = False
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    """A rule whose logic is a named check in the engine (values, blanks, text, layout)."""
+
+    id: str
+    title: str
+    severity: str
+    message: str
+    versions: tuple[str, ...] = tuple(FORMATS)
+
+
+def T(ref: str, sign: int = 1, previous: bool = False) -> Term:
+    return Term(ref, sign, previous)
+
+
+ALL_INPUT_COLUMNS = "@inputs"
+RESULT_LEAVES = f"@group:{RESULT}"
+
+SUM_RULES: tuple[SumRule, ...] = (
+    SumRule("三.balance", "表三 第一项+第二项=第三项（七）总计+第四项", ERROR, "三", "column",
+            (T("new"), T("carried_in")), (T("result_total"), T("carried_out")),
+            "{table}「{where}」列：第一项+第二项={left}，第三项（七）总计+第四项={right}，相差{diff}（{cells}）"),
+    SumRule("三.row_total", "表三 每行总计=各申请人之和", ERROR, "三", "row",
+            (T("total"),), (T(ALL_INPUT_COLUMNS),),
+            "{table}「{where}」行：总计为{left}，自然人与法人或其他组织各列之和为{right}，相差{diff}（{cells}）",
+            defines=True),
+    SumRule("三.subtotal", "表三 （七）总计=（一）至（六）各项之和", ERROR, "三", "column",
+            (T("result_total"),), (T(RESULT_LEAVES),),
+            "{table}「{where}」列：（七）总计为{left}，（一）至（六）各项之和为{right}，相差{diff}（{cells}）",
+            defines=True),
+    SumRule("四.total", "表四 总计=结果维持+结果纠正+其他结果+尚未审结", ERROR, "四", "row",
+            (T("total"),), (T(ALL_INPUT_COLUMNS),),
+            "{table}「{where}」：总计为{left}，结果维持+结果纠正+其他结果+尚未审结={right}，相差{diff}（{cells}）",
+            defines=True),
+    SumRule("跨年.carry_over", "本年上年结转=上年结转下年度继续办理", ERROR, "三", "column",
+            (T("carried_in"),), (T("carried_out", previous=True),),
+            "{table}「{where}」列：本年“二、上年结转”为{left}，上年报告“四、结转下年度继续办理”为{right}，"
+            "相差{diff}（{cells}）", cross_year=True),
+    SumRule("跨年.in_force", "现行有效件数=上年现行有效+本年制发−本年废止", WARNING, "二", "row",
+            (T("in_force"),), (T("in_force", previous=True), T("issued"), T("repealed", -1)),
+            "{table}「{where}」：现行有效件数为{left}，上年现行有效件数+本年制发−本年废止={right}，"
+            "相差{diff}（统计口径可能不同，请核实；{cells}）",
+            over=("rules", "normative"), versions=("2021",), cross_year=True),
+)
+
+CHECK_RULES: tuple[CheckRule, ...] = (
+    CheckRule("value.invalid", "数值无法识别", ERROR, "{label}（{address}）填写的{value}不是数字"),
+    CheckRule("value.negative", "数值不能为负", ERROR, "{label}（{address}）为{value}，应为{kind}"),
+    CheckRule("value.integer", "数值应为整数", ERROR, "{label}（{address}）为{value}，应为{kind}"),
+    CheckRule("value.decimals", "金额小数位过多", ERROR, "{label}（{address}）为{value}，应为{kind}"),
+    CheckRule("value.blank", "空白单元格", WARNING,
+              "{where}有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
+    CheckRule("table.missing", "表格缺失", ERROR, "缺少{table}（{title}）"),
+    CheckRule("layout.mixed", "表格版本混用", WARNING,
+              "{table}使用{used}版格式，其余表格为{version}版格式"),
+    CheckRule("layout.outdated", "格式版本过旧", WARNING,
+              "{year}年度报告应使用{expected}版格式（{issued}），本报告使用{version}版格式"),
+    CheckRule("text.fee", "未说明信息处理费", WARNING,
+              "六、其他需要报告的事项未说明是否收取信息处理费（《政府信息公开信息处理费管理办法》）{address}",
+              versions=("2021",)),
+)
+
+RULES = {r.id: r for r in SUM_RULES + CHECK_RULES}
+
+
+def rules_for(fmt: Format, cross_year: bool | None = None) -> list[SumRule]:
+    """The sum rules that apply to a format (optionally only the cross-year ones or the others)."""
+    return [r for r in SUM_RULES if fmt.version in r.versions
+            and (cross_year is None or r.cross_year == cross_year)]
+
+
+# -- expanding a rule into its instances ---------------------------------------------
+
+@dataclass(frozen=True)
+class Instance:
+    """One application of a sum rule: the cells on each side, with signs."""
+
+    rule: SumRule
+    where: str  # the official label of the column / row it applies to
+    left: tuple[tuple[str, int, bool], ...]  # (cell key, sign, previous)
+    right: tuple[tuple[str, int, bool], ...]
+
+
+def _axis(block: Block, each: str):
+    """(the ids the rule iterates over, the ids its terms name)."""
+    return (block.columns, block.rows) if each == "column" else (block.rows, block.columns)
+
+
+def _expand(ref: str, items) -> list:
+    if ref == ALL_INPUT_COLUMNS:
+        return [i for i in items if i.role == "input"]
+    if ref.startswith("@group:"):
+        group = ref[len("@group:"):]
+        return [i for i in items if group in getattr(i, "groups", ()) and i.role == "input"]
+    return [i for i in items if i.id == ref]
+
+
+def instances(rule: SumRule, table: Table) -> list[Instance]:
+    """Every instance of ``rule`` in ``table`` (empty when the table lacks its ids)."""
+    out = []
+    for block in table.blocks:
+        outer, inner = _axis(block, rule.each)
+        for o in outer:
+            if rule.over is not None and o.id not in rule.over:
+                continue
+
+            def keys(terms):
+                cells = []
+                for t in terms:
+                    found = _expand(t.ref, inner)
+                    if not found:
+                        return None
+                    for i in found:
+                        r, c = (i, o) if rule.each == "column" else (o, i)
+                        cells.append((f"{table.code}.{r.id}.{c.id}", t.sign, t.previous))
+                return tuple(cells)
+
+            left, right = keys(rule.left), keys(rule.right)
+            if left and right:
+                out.append(Instance(rule, o.label, left, right))
+    return out
