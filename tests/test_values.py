@@ -1,0 +1,34 @@
+from decimal import Decimal
+
+import pytest
+
+from xlreport.values import Invalid, normalize, plain, show
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (3, Decimal(3)), (3.0, Decimal(3)), (0.1, Decimal("0.1")), (Decimal("7.5"), Decimal("7.5")),
+    ("12", Decimal(12)), (" 12 ", Decimal(12)), ("１２３", Decimal(123)), ("１２．５", Decimal("12.5")),
+    ("1,234", Decimal(1234)), ("1，234，567", Decimal(1234567)), ("1 234", Decimal(1234)),
+    ("\u300012\u3000", Decimal(12)), ("+82", Decimal(82)), ("-5", Decimal(-5)), ("－5", Decimal(-5)),
+    ("7730.28", Decimal("7730.28")),
+])
+def test_numbers_as_people_type_them(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "-", "—", "——", "/", "无", "\u3000"])
+def test_blank_tokens(raw):
+    assert normalize(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["abc", "12件", "1,2", "1.2.3", True, float("nan"), "251000元", [1]])
+def test_anything_else_is_invalid_and_keeps_its_text(raw):
+    v = normalize(raw)
+    assert isinstance(v, Invalid) and v.raw == str(raw)
+
+
+def test_plain_and_show():
+    assert plain(Decimal("3")) == 3 and isinstance(plain(Decimal("3")), int)
+    assert plain(Decimal("650.6")) == 650.6
+    assert show(Decimal("1E+2")) == "100" and show(Decimal("0.500")) == "0.5"
+    assert show(None) == "空白" and show(Invalid("x")) == "“x”"
