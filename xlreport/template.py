@@ -129,7 +129,10 @@ def definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     return defs
 
 
-def _a1(place: Place, sheet: bool) -> str:
+def _a1(place: Place, sheet) -> str:
+    """``sheet``: True for ``'表三'!$D$5``, "abs" for ``$D$5``, False for ``D5``."""
+    if sheet == "abs":
+        return f"${col_letter(place.col)}${place.row}"
     return place.ref if sheet else place.a1
 
 
@@ -148,7 +151,7 @@ def _ranges(places: list[Place], sheet: bool) -> list[str]:
         if j > i:
             q = places[j]
             first = _a1(p, sheet)
-            out.append(f"{first}:${col_letter(q.col)}${q.row}" if sheet else f"{first}:{q.a1}")
+            out.append(f"{first}:{_a1(q, 'abs' if sheet else False)}")
         else:
             out.append(_a1(p, sheet))
         i = j + 1
@@ -228,6 +231,15 @@ class Formulas:
             cond.append(f"NOT(ISBLANK({self.ref(inst.left[0][0], sheet)}))")
         cond.append(f"ROUND(({self.left(inst, sheet)})-({self.right(inst, sheet)}),6)<>0")
         return f"AND({','.join(cond)})"
+
+
+def addresses(places: list[Place]) -> str:
+    """Human addresses of places, runs merged: ``表三!D5:D6、D28:D29``."""
+    out, sheet = [], None
+    for ref in _ranges(places, False):
+        p = places[0]
+        out.append(ref)
+    return f"{places[0].sheet}!" + "、".join(out) if places else ""
 
 
 def rectangles(places: list[Place]) -> list[tuple[Place, Place]]:
@@ -320,13 +332,15 @@ def _style(cell, style: str) -> None:
     cell.alignment = ALIGN[style]
 
 
-def _merge(ws, row, col, rows, cols, style: str | None) -> None:
+def _merge(ws, row, col, rows, cols, style: str | None, unlock: bool = False) -> None:
     if rows > 1 or cols > 1:
         ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
     if style in BORDERED or style is None:
         for r in range(row, row + rows):
             for c in range(col, col + cols):
                 ws.cell(r, c).border = BORDER
+                if unlock:  # every cell of a merged input, whichever one a program looks at
+                    ws.cell(r, c).protection = UNLOCKED
 
 
 def _auto_heights(ws, sheet_layout) -> None:
@@ -403,7 +417,7 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
     ws.sheet_view.showGridLines = False
     _write_labels(ws, sl)
     for sp in sl.spans:
-        _merge(ws, sp.row, sp.col, sp.rows, sp.cols, None)
+        _merge(ws, sp.row, sp.col, sp.rows, sp.cols, None, unlock=True)
     table = sl.table
     by_kind: dict[Kind, list[Place]] = {}
     for cell in table.cells:
@@ -434,7 +448,7 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
             continue
         keys = [inst.left[0][0]] if inst.rule.defines else [k for k, _, _ in inst.left + inst.right]
         sqref = " ".join(_ranges([ctx.lay.places[k] for k in keys], False))
-        ws.conditional_formatting.add(sqref, FormulaRule(formula=[ctx.formulas.fails(inst, False)],
+        ws.conditional_formatting.add(sqref, FormulaRule(formula=[ctx.formulas.fails(inst, "abs")],
                                                          fill=BAD_FILL, font=BAD_FONT))
     ws.freeze_panes = sl.freeze
     _print_setup(ws, sl.ncols, sl.nrows, sl.header_rows)
@@ -463,9 +477,10 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     ws.title = sl.name
     ws.sheet_view.showGridLines = False
     _write_labels(ws, sl)
-    for sp in sl.spans:
-        _merge(ws, sp.row, sp.col, sp.rows, sp.cols, None)
     places = ctx.lay.places
+    fixed = places["format"]
+    for sp in sl.spans:
+        _merge(ws, sp.row, sp.col, sp.rows, sp.cols, None, unlock=(sp.row, sp.col) != (fixed.row, fixed.col))
     meta = {
         "agency": agency,
         "year": year,
@@ -506,7 +521,7 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     # one text section per page after the cover fields and 一
     for s in ctx.fmt.sections[1:]:
         from openpyxl.worksheet.pagebreak import Break
-        ws.row_breaks.append(Break(id=places[s.id].row - 2))
+        ws.row_breaks.append(Break(id=places[s.id].row - 3))
     _protect(ws, ctx.password)
 
 
@@ -575,7 +590,7 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
             f'=IF({nn}>0,"",E{r}-F{r})',
             None,
             inst.rule.id,
-            "、".join(p.address for p in places),
+            addresses(places),
             f"={f.nonnumeric(inst, True)}",
         ]
         blank_total = (f"ISBLANK({f.ref(inst.left[0][0], True)})" if inst.rule.defines else None)
@@ -588,10 +603,11 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
             c.border = BORDER
             c.font = FONTS["rowhead"]
             c.alignment = ALIGN["rowhead"] if j in (3, 4, 10) else ALIGN["input"]
+        lines = max(math.ceil(_text_width(str(row[j - 1])) / (CHECK_WIDTHS[j - 1] * 1.2 - 1)) for j in (3, 4, 10))
+        ws.row_dimensions[r].height = round(max(1, lines) * 13 + 3, 1)
     ws.column_dimensions["K"].hidden = True
-    for col, w in zip("ABCDEFGHIJ", (6, 6, 34, 30, 8, 8, 8, 9, 14, 40)):
-        ws.column_dimensions[col].width = w
-    ws.column_dimensions["A"].width = 6
+    for j, w in enumerate(CHECK_WIDTHS, start=1):
+        ws.column_dimensions[col_letter(j)].width = w
     rng = f"H{first}:H{last}"
     ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{FAIL}"'], fill=BAD_FILL, font=BAD_FONT))
     ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{INVALID}"'], fill=BAD_FILL,
@@ -602,6 +618,9 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
     ws.freeze_panes = f"A{first}"
     _print_setup(ws, 10, last, (hr, hr), landscape=True)
     _protect(ws, ctx.password)
+
+
+CHECK_WIDTHS = (5, 6, 44, 34, 8, 8, 7, 9, 13, 34)
 
 
 def _meta_sheet(wb, ctx: _Ctx, year, agency, lost: list[str]) -> None:
