@@ -710,10 +710,10 @@ def write_template(path, fmt=None, *, year=None, agency=None, password=DEFAULT_P
                    report: Report | None = None, force: bool = False) -> Path:
     """Write the template to ``path`` (whole or not at all); refuse to overwrite unless ``force``."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise TemplateError(f"输出文件“{path}”应以 .xlsx 结尾")
     if path.is_dir():
         raise TemplateError(f"“{path}”是一个文件夹，请给出 .xlsx 文件名")
+    if path.suffix.lower() != ".xlsx":
+        raise TemplateError(f"输出文件“{path}”应以 .xlsx 结尾")
     if path.exists() and not force:
         raise TemplateError(f"文件“{path}”已存在；如需覆盖请加 --force（force=True）")
     folder = path.parent if str(path.parent) else Path(".")
