@@ -340,3 +340,35 @@ def test_invalid_values_are_written_as_their_text():
     assert wb["表三"][p["t3.new.natural"].a1].value == "十二"
     assert wb["表三"][p["t3.new.business"].a1].value == 3
     assert DEFAULT_PASSWORD
+
+
+def test_cell_problems_find_what_pasting_leaves_behind():
+    """A paste from another workbook brings its locked format and drops the validation; a paste
+    from a web page brings numbers as text; an overwritten total loses its formula."""
+    from openpyxl.styles import Protection
+    from xlreport.template import cell_problems, template_format
+
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(build_workbook("2021"))))
+    assert template_format(wb).version == "2021"
+    assert cell_problems(wb) == []
+    fmt = get_format("2021")
+    p = layout(fmt).places
+    ws = wb["表三"]
+    pasted = ws[p["t3.new.natural"].a1]
+    pasted.value = 5
+    pasted.protection = Protection(locked=True)
+    for dv in ws.data_validations.dataValidation:  # the paste replaced the cell's validation
+        cells = {(r, c) for rng in dv.sqref.ranges for r in range(rng.min_row, rng.max_row + 1)
+                 for c in range(rng.min_col, rng.max_col + 1)}
+        if (pasted.row, pasted.column) in cells:
+            keep = sorted(cells - {(pasted.row, pasted.column)})
+            dv.sqref = openpyxl.worksheet.cell_range.MultiCellRange(
+                " ".join(f"{openpyxl.utils.get_column_letter(c)}{r}" for r, c in keep))
+    ws[p["t3.new.business"].a1] = "1,200"
+    ws[p["t3.new.research"].a1] = "无数据"
+    ws[p["t3.new.total"].a1] = 7
+    found = {(x.key, x.kind) for x in cell_problems(wb)}
+    assert found == {("t3.new.natural", "locked"), ("t3.new.natural", "no_validation"),
+                     ("t3.new.business", "text_number"), ("t3.new.research", "text"),
+                     ("t3.new.total", "total_overwritten")}
+    assert all("表三!" in x.message for x in cell_problems(wb))
