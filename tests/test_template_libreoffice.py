@@ -77,6 +77,9 @@ def _cases():
         Case("change-text", shi, {"t3.new.natural": "三千"}),
         Case("change-blank-total", shi, {"t3.new.total": None, "t3.new.research": 5}),
         Case("change-carried-out", zero, {"t3.carried_out.other": 2}),
+        Case("change-bad-values", shi, {"t3.new.natural": -2, "t3.new.business": 1.5,
+                                        "t2.fees.fee_amount": 0.1234567, "t4.review.pending": -1,
+                                        "t2.rules.issued": 2.5}),
         Case("change-review-input", zero, {"t4.review.upheld": 3, "t4.suit_after.total": 4}),
     ]
     return cases
@@ -152,7 +155,12 @@ def test_check_sheet_agrees_with_the_engine(recalculated, case):
     blanks = sum(back.values[c.key] is None for c in case.fmt.inputs)
     assert ws["D5"].value == blanks
     assert ws["D6"].value == len(invalid)
-    bad = any(s in (FAIL, INVALID) for s, _ in lines.values()) or invalid
+    # value faults of input cells (a total made of them repeats the fault; the sheet counts inputs)
+    inputs = {c.key for c in case.fmt.inputs}
+    faults = [f for f in findings if f.rule in ("value.negative", "value.integer", "value.decimals")
+              and f.cells[0].key in inputs]
+    assert ws["D7"].value == len(faults)
+    bad = any(s in (FAIL, INVALID) for s, _ in lines.values()) or invalid or faults
     assert ws["D3"].value == (FAIL if bad else PASS)
     assert ws["D4"].value == sum(s == FAIL for s, _ in lines.values())
 
@@ -204,6 +212,8 @@ def test_single_changes_fail_the_expected_rules(recalculated):
     _, wb = recalculated["change-text"]
     assert check_lines(wb)[("三.balance", "自然人")][0] == INVALID
     assert wb[CHECK_SHEET]["D3"].value == FAIL
+    _, wb = recalculated["change-bad-values"]
+    assert wb[CHECK_SHEET]["D7"].value == 5 and wb[CHECK_SHEET]["D3"].value == FAIL
     _, wb = recalculated["change-blank-total"]
     assert check_lines(wb)[("三.row_total", "一、本年新收政府信息公开申请数量")][0] == BLANK_TOTAL
 

@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
@@ -545,6 +546,17 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
     for sheet, places in inputs_by_sheet.items():
         for a, b in rectangles(places):
             rect_refs.append(a.ref if a == b else f"{a.ref}:${col_letter(b.col)}${b.row}")
+    bad_terms = []
+    for cell_kind in (Kind.COUNT, Kind.SIGNED, Kind.MONEY, Kind.AMOUNT):
+        by_sheet: dict[str, list[Place]] = {}
+        for cell in ctx.fmt.inputs:
+            if cell.kind is cell_kind:
+                p = ctx.lay.places[cell.key]
+                by_sheet.setdefault(p.sheet, []).append(p)
+        for places in by_sheet.values():
+            for a, b in rectangles(places):
+                r = a.ref if a == b else f"{a.ref}:${col_letter(b.col)}${b.row}"
+                bad_terms.append(f"SUM(IF(ISNUMBER({r}),IF({'+'.join(_kind_faults(cell_kind, r))}>0,1,0),0))")
     blanks = "+".join(f"COUNTBLANK({r})" for r in rect_refs)
     nonnum = "+".join(f"COUNTA({r})-COUNT({r})" for r in rect_refs)
 
@@ -552,11 +564,13 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
     _style(ws["A1"], "title")
     ws.merge_cells("A1:J1")
     summary = [
-        ("总体状态", f'=IF(COUNTIF({status_range},"{FAIL}")+COUNTIF({status_range},"{INVALID}")+D6>0,'
+        ("总体状态", f'=IF(COUNTIF({status_range},"{FAIL}")+COUNTIF({status_range},"{INVALID}")+D6+D7>0,'
                      f'"{FAIL}","{PASS}")', "有“错误”时请按下表核对对应单元格；表格中标红的单元格即为有问题的单元格。"),
         ("错误条数", f'=COUNTIF({status_range},"{FAIL}")', "勾稽关系不成立的条数。"),
         ("空白输入单元格", f"={blanks}", "空白不等于0：没有数据请填0（表格中标黄的单元格）。"),
         ("非数值输入单元格", f"={nonnum}", "填入了文字或以文本形式粘贴的数字，请改为数值。"),
+        ("不合规数值", ("array", f"={'+'.join(bad_terms)}"),
+         "负数（“本年增/减”除外）、应为整数却有小数、金额超过6位小数的单元格个数（表格中标红）。"),
     ]
     s6 = ctx.lay.places.get("s6")
     if s6 is not None and ctx.fmt.version in RULES["text.fee"].versions:
@@ -567,6 +581,8 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
         ws.cell(r, 1, label)
         _style(ws.cell(r, 1), "field")
         _merge(ws, r, 1, 1, 3, None)
+        if isinstance(formula, tuple):  # an array formula (IF over ranges), the same in Excel 2010+
+            formula = ArrayFormula(f"D{r}", formula[1])
         c = ws.cell(r, 4, formula)
         _style(c, "total")
         c.border = BORDER
@@ -624,6 +640,16 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
 
 
 CHECK_WIDTHS = (5, 6, 44, 34, 8, 8, 7, 9, 13, 34)
+
+
+def _kind_faults(kind: Kind, r: str) -> list[str]:
+    """Conditions (TRUE = fault) on a number of this kind, as formula text over ``r``."""
+    faults = [] if kind is Kind.SIGNED else [f"({r}<0)"]
+    if kind in (Kind.COUNT, Kind.SIGNED):
+        faults.append(f"({r}<>INT({r}))")
+    if kind is Kind.MONEY:
+        faults.append(f"(ROUND({r},6)<>{r})")
+    return faults
 
 
 def _meta_sheet(wb, ctx: _Ctx, year, agency, lost: list[str]) -> None:
