@@ -16,7 +16,8 @@ from xlreport.formats import FORMATS, Kind, get_format
 from xlreport.layout import CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, TABLE_SHEETS, layout
 from xlreport.model import Report
 from xlreport.values import normalize
-from xlreport.template import (DEFAULT_PASSWORD, TemplateError, build_workbook, definitions, instances_for,
+from xlreport.template import (CHECK_FIRST_ROW, DEFAULT_PASSWORD, TemplateError, build_workbook, definitions,
+                               instances_for,
                                placeable, template_name, workbook_bytes, write_template)
 
 VERSIONS = list(FORMATS)
@@ -205,11 +206,12 @@ def test_totals_are_formulas_derived_from_the_rules(saved):
 def test_check_sheet_has_one_line_per_rule_instance(saved):
     fmt, wb = saved
     ws = wb[CHECK_SHEET]
-    rows = [(ws.cell(r, 9).value, ws.cell(r, 4).value) for r in range(10, ws.max_row + 1) if ws.cell(r, 9).value]
+    rows = [(ws.cell(r, 9).value, ws.cell(r, 4).value) for r in range(CHECK_FIRST_ROW, ws.max_row + 1)
+            if ws.cell(r, 9).value]
     assert rows == [(i.rule.id, i.where) for i in instances_for(fmt)]
     n3 = len(fmt.table("三").blocks[0].rows)
     assert len(rows) == 7 + n3 + 7 + 3
-    status = [ws.cell(r, 8).value for r in range(10, 10 + len(rows))]
+    status = [ws.cell(r, 8).value for r in range(CHECK_FIRST_ROW, CHECK_FIRST_ROW + len(rows))]
     assert all(s.startswith("=IF(") for s in status)
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str))
     for fn in ("FILTER(", "LET(", "XLOOKUP(", "SEQUENCE(", "UNIQUE("):
@@ -237,7 +239,7 @@ def test_print_setup(saved):
     for sl in lay.sheets:
         ws = wb[sl.name]
         assert int(ws.page_setup.paperSize) == 9  # A4
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0  # as many pages down as needed
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
         if sl.header_rows and sl.table is not None:

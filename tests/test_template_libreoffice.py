@@ -20,14 +20,15 @@ from xlreport.layout import CHECK_SHEET, TABLE_SHEETS, layout
 from xlreport.libreoffice import convert, find_soffice, recalculate
 from xlreport.model import Report
 from xlreport.rules import ERROR, SUM_RULES
-from xlreport.template import (BLANK_TOTAL, FAIL, INVALID, PASS, build_workbook, instances_for, placeable,
+from xlreport.template import (BLANK_TOTAL, CHECK_FIRST_ROW, FAIL, INVALID, PASS, build_workbook, instances_for,
+                               placeable,
                                workbook_bytes)
 from xlreport.values import Invalid, is_number, normalize
 
 pytestmark = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
 
 SUM_IDS = {r.id for r in SUM_RULES if not r.cross_year}
-FIRST_CHECK_ROW = 10
+FIRST_CHECK_ROW = CHECK_FIRST_ROW
 
 
 def load(path: Path) -> Report:

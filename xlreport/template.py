@@ -47,6 +47,7 @@ FIXED_TIME = dt.datetime(2021, 9, 26, 0, 0, 0)  # the 2021 format's date: builds
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 PASS, FAIL, INVALID, BLANK_TOTAL = "通过", "错误", "数值无效", "总计空白"
+CHECK_FIRST_ROW = 11  # first rule line of the 校验 sheet (summary in D3:D8, headers on row 10)
 
 
 class TemplateError(Exception):
@@ -361,11 +362,11 @@ def _auto_heights(ws, sheet_layout) -> None:
             ws.row_dimensions[r].height = round(max(h, 18), 1)
 
 
-def _print_setup(ws, last_col: int, last_row: int, header_rows=None, landscape=False) -> None:
+def _print_setup(ws, last_col: int, last_row: int, header_rows=None, landscape=False, pages_tall=0) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.6
@@ -534,7 +535,7 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
     ws.sheet_view.showGridLines = False
     f = ctx.formulas
     insts = instances_for(ctx.fmt)
-    first = 10
+    first = CHECK_FIRST_ROW
     last = first + len(insts) - 1
     status_col = "H"
     status_range = f"${status_col}${first}:${status_col}${last}"
@@ -635,7 +636,7 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
     ws.conditional_formatting.add("D3", FormulaRule(formula=[f'D3="{FAIL}"'], fill=BAD_FILL, font=BAD_FONT))
     ws.conditional_formatting.add("D3", FormulaRule(formula=[f'D3="{PASS}"'], fill=PASS_FILL, font=PASS_FONT))
     ws.freeze_panes = f"A{first}"
-    _print_setup(ws, 10, last, (hr, hr), landscape=True)
+    _print_setup(ws, 10, last, (hr, hr), landscape=True, pages_tall=1)
     _protect(ws, ctx.password)
 
 
