@@ -5,7 +5,6 @@ the filled template prints to A4 PDF pages.
 All workbooks are recalculated in one soffice call and converted to PDF in a second one."""
 from __future__ import annotations
 
-import copy
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +55,7 @@ class Case:
             for c in self.fmt.totals:
                 if c.key in placed:
                     v = placed[c.key]
-                    set_cell(wb, self.fmt, c.key, None if v is None else float(v) if not isinstance(v, Invalid) else v.raw)
+                    set_cell(wb, self.fmt, c.key, v.raw if isinstance(v, Invalid) else None if v is None else float(v))
         for key, value in self.changes.items():
             set_cell(wb, self.fmt, key, value)
         return wb

@@ -196,20 +196,16 @@ class Formulas:
                 parts.append(("-" if sign < 0 else "") + f"SUM({','.join(args)})")
         if not parts:
             return "0"
-        text = "".join(p if p.startswith("-") or i == 0 else "+" + p for i, p in enumerate(parts))
-        return text
+        return "".join(p if p.startswith("-") or i == 0 else "+" + p for i, p in enumerate(parts))
 
     def total(self, key: str) -> str:
-        """The live formula of a total cell (same sheet): the sum of what defines it."""
-        places = [self.lay.places[k] for k, _ in self.defs[key]]
+        """The live formula of a total cell (same sheet): the sum of the cells that define it."""
         pos = [self.lay.places[k] for k, s in self.defs[key] if s > 0]
         neg = [self.lay.places[k] for k, s in self.defs[key] if s < 0]
-        if len(pos) + len(neg) != len(places):  # pragma: no cover - signs are +1/-1
-            raise ValueError(key)
-        text = f"SUM({','.join(_ranges(pos, False))})"
+        text = f"=SUM({','.join(_ranges(pos, False))})" if pos else "=0"
         if neg:
             text += f"-SUM({','.join(_ranges(neg, False))})"
-        return "=" + text
+        return text
 
     def direct(self, inst: Instance, sheet: bool) -> list[str]:
         """References of every cell an instance names (for the non-number guard)."""
@@ -237,12 +233,8 @@ class Formulas:
 
 
 def addresses(places: list[Place]) -> str:
-    """Human addresses of places, runs merged: ``表三!D5:D6、D28:D29``."""
-    out, sheet = [], None
-    for ref in _ranges(places, False):
-        p = places[0]
-        out.append(ref)
-    return f"{places[0].sheet}!" + "、".join(out) if places else ""
+    """Human addresses of places (one sheet), runs merged: ``表三!D5:D6、D28:D29``."""
+    return f"{places[0].sheet}!" + "、".join(_ranges(places, False)) if places else ""
 
 
 def rectangles(places: list[Place]) -> list[tuple[Place, Place]]:
@@ -706,11 +698,9 @@ def build_workbook(fmt=None, *, year=None, agency=None, password=DEFAULT_PASSWOR
     for k, v in (("format_version", fmt.version), ("template_version", TEMPLATE_VERSION),
                  ("xlreport_version", __version__)):
         wb.custom_doc_props.append(StringProperty(name=k, value=v))
+    wb.security = WorkbookProtection(lockStructure=True)
     if password:
-        wb.security = WorkbookProtection(lockStructure=True)
         wb.security.workbookPassword = password
-    else:
-        wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     return wb
 
@@ -774,7 +764,7 @@ def template_name(version: str) -> str:
 
 
 __all__ = ["DEFAULT_PASSWORD", "TemplateError", "build_workbook", "write_template", "workbook_bytes",
-           "placeable", "instances_for", "definitions", "template_name", "FORMATS"]
+           "placeable", "instances_for", "definitions", "template_name", "template_format", "cell_problems"]
 
 
 # -- reader side: what pasting and overwriting leave behind ------------------------------
