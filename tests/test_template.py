@@ -330,6 +330,7 @@ def test_mixed_layout_report_places_what_the_template_has():
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
     assert meta["format_version"] == "2019"
     assert "二/行政许可/本年处理决定数量" in meta["unplaced_values"]
+    assert "未能填入" in wb[CHECK_SHEET].cell(CHECK_FIRST_ROW - 2, 1).value
 
 
 def test_invalid_values_are_written_as_their_text():

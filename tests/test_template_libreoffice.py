@@ -151,6 +151,7 @@ def test_check_sheet_agrees_with_the_engine(recalculated, case):
         assert (status == INVALID) == bool(keys & invalid), inst
         if inst.rule.defines and back.values[inst.left[0][0]] is None:
             assert status == BLANK_TOTAL
+    assert all(sheet.protection.sheet for sheet in wb.worksheets)  # LibreOffice kept the protection
     ws = wb[CHECK_SHEET]
     blanks = sum(back.values[c.key] is None for c in case.fmt.inputs)
     assert ws["D5"].value == blanks

@@ -522,7 +522,7 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     _protect(ws, ctx.password)
 
 
-def _check_sheet(wb, ctx: _Ctx) -> None:
+def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
     ws = wb.create_sheet(CHECK_SHEET)
     ws.sheet_view.showGridLines = False
     f = ctx.formulas
@@ -582,6 +582,13 @@ def _check_sheet(wb, ctx: _Ctx) -> None:
         ws.cell(r, 5, note)
         _style(ws.cell(r, 5), "note")
         ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=10)
+    if lost:  # values of the filled report this layout has no cell for (a table in the other version)
+        note = ws.cell(first - 2, 1, f"注意：原报告中有{len(lost)}个数值的表格格式与本模板（{ctx.fmt.version}版）不同，"
+                                     f"未能填入：{'；'.join(lost)}"[:1000])
+        _style(note, "note")
+        note.font = BAD_FONT
+        ws.merge_cells(start_row=first - 2, start_column=1, end_row=first - 2, end_column=10)
+        ws.row_dimensions[first - 2].height = 30
     heads = ["序号", "表", "校验内容", "适用于", "左边", "右边", "差额", "结果", "规则编号", "涉及单元格", "非数值"]
     hr = first - 1
     for j, h in enumerate(heads, start=1):
@@ -684,7 +691,7 @@ def build_workbook(fmt=None, *, year=None, agency=None, password=DEFAULT_PASSWOR
     for sl in lay.sheets:
         if sl.table is not None:
             _table_sheet(wb, ctx, sl, values)
-    _check_sheet(wb, ctx)
+    _check_sheet(wb, ctx, lost)
     _meta_sheet(wb, ctx, year, agency, lost)
     for name in lay.names:
         wb.defined_names[name] = DefinedName(name, attr_text=lay.name_ref(name))
