@@ -89,3 +89,8 @@ def test_runs_as_a_module(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert meta(out)[1]["format_version"] == "2019"
+
+
+def test_warns_when_the_format_does_not_fit_the_year(tmp_path, capsys):
+    code, _, err = run(capsys, "--format", "2019", "--year", "2024", "-o", str(tmp_path / "t.xlsx"))
+    assert code == 0 and "应使用2021版格式" in err

@@ -32,7 +32,7 @@ def run(args) -> int:
             print(f"错误：报告年度“{args.year}”不是有效年份（应为四位数年份，如 2024）", file=sys.stderr)
             return 2
         year = int(text)
-    from ..formats import FormatError, get_format
+    from ..formats import FormatError, get_format, version_for_year
     try:
         fmt = get_format(args.version, year)
     except FormatError as e:
@@ -46,4 +46,6 @@ def run(args) -> int:
         print(f"错误：{e}", file=sys.stderr)
         return 1
     print(f"已生成 {fmt.version} 版填报模板：{path}")
+    if year is not None and version_for_year(year) != fmt.version:
+        print(f"提示：{year}年度报告应使用{version_for_year(year)}版格式，本模板为{fmt.version}版", file=sys.stderr)
     return 0
