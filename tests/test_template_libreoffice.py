@@ -71,6 +71,8 @@ def _cases():
     zero = reports["2022_xiangtan-county_jiguan-shiwu"]
     leaf = int(shi.values["t3.refused_secret.business"]) + 7
     cases += [
+        Case("blank-2021", Report.blank("2021")),
+        Case("blank-2019", Report.blank("2019")),
         Case("change-leaf", shi, {"t3.refused_secret.business": leaf}),
         Case("change-total4", shi, {"t4.review.total": 999}),
         Case("change-subtotal", shi, {"t3.result_total.natural": 1}),
@@ -213,6 +215,10 @@ def test_single_changes_fail_the_expected_rules(recalculated):
     _, wb = recalculated["change-text"]
     assert check_lines(wb)[("三.balance", "自然人")][0] == INVALID
     assert wb[CHECK_SHEET]["D3"].value == FAIL
+    for version in ("2021", "2019"):  # an empty template: passes, every input counted blank
+        _, wb = recalculated[f"blank-{version}"]
+        assert wb[CHECK_SHEET]["D3"].value == PASS
+        assert wb[CHECK_SHEET]["D5"].value == len(get_format(version).inputs)
     _, wb = recalculated["change-bad-values"]
     assert wb[CHECK_SHEET]["D7"].value == 5 and wb[CHECK_SHEET]["D3"].value == FAIL
     _, wb = recalculated["change-blank-total"]
