@@ -231,7 +231,7 @@ def _cover(fmt: Format, sheet: SheetLayout, places: dict, names: dict) -> None:
         places[s.id] = Place(sheet.name, row + 2, 1)
         sheet.spans.append(Span(row + 2, 1, cols=width))
         sheet.heights[row + 1] = 30
-        sheet.heights[row + 2] = 220
+        sheet.heights[row + 2] = 400 if s is fmt.sections[0] else 220  # 一 is the longest; Excel's maximum is 409
         names[f"TEXT_{s.id}"] = (sheet.name, row + 2, 1, row + 2, 1)
         row += 4
     sheet.ncols, sheet.nrows = width, row - 2
