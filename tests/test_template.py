@@ -374,3 +374,18 @@ def test_cell_problems_find_what_pasting_leaves_behind():
                      ("t3.new.business", "text_number"), ("t3.new.research", "text"),
                      ("t3.new.total", "total_overwritten")}
     assert all("表三!" in x.message for x in cell_problems(wb))
+
+
+def test_text_starting_with_equals_stays_text_after_saving(tmp_path):
+    """An agency or text typed as '=…' (or '+…', '@…') must not become a formula in the saved file."""
+    from openpyxl import load_workbook
+    from xlreport.layout import META_SHEET
+    path = write_template(tmp_path / "t.xlsx", "2021", year=2024, agency='=HYPERLINK("http://x","某局")')
+    wb = load_workbook(path)
+    lay = layout(get_format("2021"))
+    a = lay.places["agency"]
+    cell = wb[a.sheet].cell(a.row, a.col)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","某局")', "s")
+    meta = {k: (v, c.data_type) for k, v, c in
+            ((r[0].value, r[1].value, r[1]) for r in wb[META_SHEET].iter_rows())}
+    assert meta["agency"] == ('=HYPERLINK("http://x","某局")', "s")

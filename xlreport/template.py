@@ -424,10 +424,7 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
             _style(c, "input")
             c.protection = UNLOCKED
             by_kind.setdefault(cell.kind, []).append(place)
-            v = _cell_value(values.get(cell.key))
-            c.value = v
-            if isinstance(v, str):
-                c.data_type = "s"  # typed text stays text, even when it starts with '='
+            _put_value(c, _cell_value(values.get(cell.key)))
         else:
             _style(c, "total")
             c.fill = TOTAL_FILL
@@ -469,6 +466,15 @@ def _value_formats(ws, kind: Kind, places: list[Place]) -> None:
         ws.conditional_formatting.add(ref, FormulaRule(formula=[f"ISBLANK({x})"], fill=BLANK_FILL))
 
 
+def _put_value(c, value):
+    """Put a value people typed (or a report carried) into a cell: text stays text, even when it
+    starts with '=' (openpyxl would otherwise store it as a formula)."""
+    c.value = value
+    if isinstance(value, str):
+        c.data_type = "s"
+    return c
+
+
 def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     sl = next(s for s in ctx.lay.sheets if s.name == COVER_SHEET)
     ws = wb.active
@@ -487,7 +493,7 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     }
     for key, value in meta.items():
         p = places[key]
-        c = ws.cell(p.row, p.col, value)
+        c = _put_value(ws.cell(p.row, p.col), value)
         _style(c, "text")
         c.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         if key != "format":
@@ -510,9 +516,7 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     for s in ctx.fmt.sections:
         p = places[s.id]
         text = report.texts.get(s.id) if report is not None else None
-        c = ws.cell(p.row, p.col, text)
-        if isinstance(text, str) and text.startswith("="):
-            c.data_type = "s"
+        c = _put_value(ws.cell(p.row, p.col), text)
         _style(c, "text")
         c.protection = UNLOCKED
     _print_setup(ws, sl.ncols, sl.nrows)
@@ -667,7 +671,7 @@ def _meta_sheet(wb, ctx: _Ctx, year, agency, lost: list[str]) -> None:
         rows.append(("unplaced_values", "；".join(lost)))
     for i, (k, v) in enumerate(rows, start=1):
         ws.cell(i, 1, k)
-        ws.cell(i, 2, v)
+        _put_value(ws.cell(i, 2), v)
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 40
     ws.sheet_state = "hidden"
