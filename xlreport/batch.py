@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Finding, check
@@ -65,8 +65,21 @@ class Result:
     summary: dict
     findings: list[dict]
     interchange: dict | None = None
-    report: Report | None = None
-    locations: dict = field(default_factory=dict)
+    values: dict | None = None  # with want_report: the report's values, locations and layouts
+    locations: dict | None = None
+    layouts: dict | None = None
+
+    def report(self) -> Report | None:
+        """The report rebuilt from ``values`` (``want_report=True``), else None."""
+        if self.values is None:
+            return None
+        from .formats import FORMATS, get_format
+        fmt = get_format(self.summary["format"])
+        for tid, version in (self.layouts or {}).items():
+            fmt = fmt.with_table(FORMATS[version].table(tid), fmt.version)
+        return Report(fmt, dict(self.values), agency=self.summary["agency"], year=self.summary["year"],
+                      source=self.summary["file"], locations=dict(self.locations or {}),
+                      layouts=dict(self.layouts or {}))
 
 
 def agency_key(agency, path) -> str:
@@ -110,8 +123,10 @@ def _result(path, previous_map, want_json, want_report) -> Result:
     summary = {"file": path, "agency": report.agency, "year": report.year, "format": report.version,
                "errors": errors, "warnings": warnings, "status": status}
     inter = report.to_interchange(findings) if want_json else None
-    return Result(summary, finding_rows(report, findings, file=path), inter,
-                  report if want_report else None)
+    if want_report:
+        return Result(summary, finding_rows(report, findings, file=path), inter, dict(report.values),
+                      dict(report.locations), dict(report.layouts))
+    return Result(summary, finding_rows(report, findings, file=path), inter)
 
 
 _STUB = Report.blank("2021")

@@ -74,7 +74,6 @@ def run(args) -> int:
             sys.stdout.write(("\n" if first_json else ",\n") + json.dumps(r.interchange, ensure_ascii=False))
             first_json = False
         if keep:
-            r.report = None
             kept.append(r)
         if bar is not None:
             bar.update(1)
