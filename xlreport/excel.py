@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .engine import Finding, check, derive_totals
+from .engine import CellRef, Finding, check, derive_totals
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
 from .layout import CHECK_SHEET, COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
 from .model import Report
+from .readers.template_reader import rule_finding
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, rectangles, write_template
 from .values import Invalid, is_number, normalize, plain
@@ -172,6 +173,7 @@ class Located:
     fmt: Format
     template_version: str | None = None
     problems: list[str] = field(default_factory=list)
+    reader: list[Finding] = field(default_factory=list)  # what the batch reader says of the workbook
     result_rows: list[list] | None = None  # the old 校验结果 lines, if the sheet exists
 
 
@@ -207,6 +209,7 @@ def _read_template(book, run: Run, meta: dict) -> Located:
         raise NotAReport(f"模板中的工作表“{'、'.join(missing)}”已被删除或改名，无法校验。")
     values: dict[str, object] = {}
     locations: dict[str, str] = {}
+    as_text: dict[str, list] = {}
     by_origin: dict[tuple[str, int, int], str] = {p_key: k for k, p_key in
                                                    ((k, (p.sheet, p.row, p.col)) for k, p in lay.places.items())}
     for name, (sheet, r1, c1, r2, c2) in lay.names.items():
@@ -219,6 +222,10 @@ def _read_template(book, run: Run, meta: dict) -> Located:
                 if key is not None and key in fmt.cells:
                     values[key] = normalize(_plain_value(v))
                     locations[key] = lay.places[key].address
+                    cell = fmt.cells[key]
+                    if cell.is_input and isinstance(v, str) and v.strip() and is_number(values[key]):
+                        as_text.setdefault(cell.table.id, []).append(
+                            CellRef(key, cell.label, locations[key]))
     cover = next(s for s in lay.sheets if s.name == COVER_SHEET)
     grid = _read(run, book.sheets[COVER_SHEET].range((1, 1), (cover.nrows, cover.ncols)))
 
@@ -237,7 +244,49 @@ def _read_template(book, run: Run, meta: dict) -> Located:
         text = at(s.id)
         report.texts[s.id] = str(text) if text not in (None, "") else None
         report.locations[s.id] = lay.places[s.id].address
-    return Located("template", report, fmt, tversion)
+    order = {k: i for i, k in enumerate(fmt.cells)}
+    overwritten = _overwritten_totals(book, run, fmt)
+    reader = [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+                           cells="、".join(r.address for r in sorted(refs, key=lambda r: order[r.key])))
+              for tid, refs in as_text.items()] if as_text else []
+    if overwritten:
+        by_table: dict[str, list] = {}
+        for key in sorted(overwritten, key=order.get):
+            cell = fmt.cells[key]
+            by_table.setdefault(cell.table.id, []).append(CellRef(key, cell.label, locations[key]))
+        reader = [rule_finding("workbook.formula_overwritten", refs, table=tid,
+                               cells="、".join(r.address for r in refs)) for tid, refs in by_table.items()] + reader
+    return Located("template", report, fmt, tversion, reader=reader)
+
+
+def _overwritten_totals(book, run: Run, fmt: Format) -> list[str]:
+    """Total cells whose formula was typed over or deleted (one formula read per rectangle of
+    totals).  Only desktop Excel answers this: the remote engine's payload carries values, not
+    formulas, so there the list is empty (the totals are put back all the same)."""
+    lay = layout(fmt)
+    by_sheet: dict[str, list[Place]] = {}
+    key_at = {}
+    for cell in fmt.totals:
+        p = lay.places[cell.key]
+        by_sheet.setdefault(p.sheet, []).append(p)
+        key_at[(p.sheet, p.row, p.col)] = cell.key
+    out = []
+    for sheet, places in by_sheet.items():
+        for a, b in rectangles(places):
+            try:
+                got = book.sheets[sheet].range((a.row, a.col), (b.row, b.col)).formula
+            except NotImplementedError:
+                return []
+            run.reads += 1
+            if not isinstance(got, (list, tuple)):
+                got = ((got,),)
+            elif got and not isinstance(got[0], (list, tuple)):
+                got = (tuple(got),) if a.row == b.row else tuple((g,) for g in got)
+            for i, row in enumerate(got):
+                for j, f in enumerate(row):
+                    if not (isinstance(f, str) and f.startswith("=")):
+                        out.append(key_at[(sheet, a.row + i, a.col + j)])
+    return out
 
 
 def _plain_value(v):
@@ -263,7 +312,24 @@ def _read_official(book, run: Run) -> Located:
         raise NotAReport("当前工作簿不是政府信息公开工作年度报告：既不是 xlreport 模板，也没有找到"
                          "表二、表三、表四的官方表头。没有做任何修改。")
     report.source = book.name
-    return Located("official", report, report.format, None, [p.message for p in problems])
+    return Located("official", report, report.format, None, [], _grid_findings(report, problems))
+
+
+def _grid_findings(report: Report, problems) -> list[Finding]:
+    """The reader findings of a hand-made workbook, worded as ``xlreport check`` words them."""
+    missing: dict[str, list[str]] = {}
+    as_text: dict[str, list] = {}
+    for p in problems:
+        if p.code in ("row_missing", "column_missing"):
+            missing.setdefault(p.table, []).append(p.message.split("未找到", 1)[-1])
+        elif p.code == "text_number":
+            cell = report.format.cells[p.key]
+            as_text.setdefault(p.table, []).append(CellRef(p.key, cell.label, p.address))
+    out = [rule_finding("workbook.label_missing", table=tid, labels="；".join(labels))
+           for tid, labels in missing.items()]
+    out += [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+                         cells="、".join(r.address for r in refs)) for tid, refs in as_text.items()]
+    return out
 
 
 def locate(book, run: Run) -> Located:
@@ -500,7 +566,7 @@ def check_book(book, protection: Protection | None = None, *, fill: bool = True,
     run = Run("check")
     located = locate(book, run)
     run.kind = located.kind
-    run.findings = check(located.report)
+    run.findings = located.reader + check(located.report)  # as xlreport check: reader, then engine
     run.problems = list(located.problems)
     protection = protection or Protection()
     sheets = _sheets_written(located)
