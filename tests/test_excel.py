@@ -478,3 +478,24 @@ def test_new_template_bad_year(files, tmp_path):
     with pytest.raises(excel.NotAReport, match="年度"):
         excel.new_template(book, "12", folder=tmp_path, opener=lambda b, p: None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_newer_template_version_is_refused_without_writing(files):
+    payload = book_json(files["correct"])
+    meta = next(s for s in payload["sheets"] if s["name"] == META_SHEET)
+    for row in meta["values"]:
+        if row and row[0] == "template_version":
+            row[1] = "99"
+    book = remote_book(payload)
+    run = excel.on_ribbon("check", book)
+    assert "更新版本" in run.message and "99" in run.message
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+
+
+def test_a_2019_template_reads_its_own_layout(files):
+    book, payload = _book(files["2020_河北省工业和信息化厅"])
+    run = excel.check_book(book)
+    located = excel.locate(remote_book(book_json(files["2020_河北省工业和信息化厅"])), excel.Run("x"))
+    assert located.fmt.version == "2019" and run.kind == "template"
+    blocks = sum(1 for n in layout(FORMATS["2019"]).names if n.startswith("T") and not n.startswith("TEXT_"))
+    assert run.reads == 2 + blocks

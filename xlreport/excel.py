@@ -715,6 +715,12 @@ def on_ribbon(tag: str, book=None) -> Run | None:
         except NotAReport as e:
             run = Run(action)
             _alert(book, run, str(e))
+        except Exception as e:  # a clear message in Excel instead of a Python traceback
+            if os.environ.get("XLREPORT_DEBUG"):
+                raise
+            run = Run(action)
+            _alert(book, run, f"操作未完成：{type(e).__name__}: {e}\n工作簿可能受保护或已被其他程序锁定。"
+                              "如问题持续，请用 xlreport check 检查该文件，并把此提示发给维护人员。")
     last_run = run
     return run
 
