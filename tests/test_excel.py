@@ -317,8 +317,8 @@ def test_round_trips_do_not_depend_on_the_findings(files):
         book, _ = _book(files[name])
         run = excel.check_book(book)
         counts.add((len(book.json()["actions"]), run.writes, run.reads))
-        assert run.reads == 2 + blocks
-    assert counts == {(bound, bound, 2 + blocks)}
+        assert run.reads == 2 + 2 * blocks  # meta, cover, each block's name and values
+    assert counts == {(bound, bound, 2 + 2 * blocks)}
 
 
 # -- hand-made workbooks in the official shape ------------------------------------------------
@@ -498,4 +498,23 @@ def test_a_2019_template_reads_its_own_layout(files):
     located = excel.locate(remote_book(book_json(files["2020_河北省工业和信息化厅"])), excel.Run("x"))
     assert located.fmt.version == "2019" and run.kind == "template"
     blocks = sum(1 for n in layout(FORMATS["2019"]).names if n.startswith("T") and not n.startswith("TEXT_"))
-    assert run.reads == 2 + blocks
+    assert run.reads == 2 + 2 * blocks
+
+
+def test_old_template_without_hidden_sheet_is_read_by_its_names(files):
+    payload = book_json(files["broken"])
+    payload["sheets"] = [s for s in payload["sheets"] if s["name"] != META_SHEET]
+    book = remote_book(payload)
+    run = excel.check_book(book)
+    assert run.kind == "template"
+    assert [(f.rule, f.message) for f in run.findings] == _engine_findings(files["broken"])
+
+
+def test_moved_template_blocks_are_refused_without_writing(files):
+    payload = book_json(files["correct"])
+    name = next(n for n in payload["names"] if n["name"] == "T3_main")
+    name["address"] = re.sub(r"\d+", lambda m: str(int(m.group()) + 1), name["address"])  # a row inserted above
+    book = remote_book(payload)
+    run = excel.on_ribbon("check", book)
+    assert "版式已被改动" in run.message and "T3_main" in run.message
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]

@@ -25,7 +25,9 @@ with a link to each cell) and marked in colour (one colour write per table block
 
 Excel round trips of one 校验 (template), whatever the number of findings::
 
-    reads  = 1 (_xlreport) + 1 (cover) + blocks (6 in 2021, 7 in 2019) + 1 (old 校验结果, if any)
+    reads  = 1 (_xlreport) + 1 (cover) + 2 x blocks (6 in 2021, 7 in 2019: each block's defined
+             name, checked against the layout, and its values) + 1 (old 校验结果, if any)
+             [+ 6 formula reads of the total rectangles on desktop Excel]
     writes = 6 (total rectangles) + blocks (colours) + 1 (add or clear 校验结果) + 1 (its values)
              + len(RESULT_WIDTHS) (column widths) + 1 (activate) + 1 (message box)
 
@@ -207,6 +209,10 @@ def _read_template(book, run: Run, meta: dict) -> Located:
     missing = [s.name for s in lay.sheets if s.name not in names]
     if missing:
         raise NotAReport(f"模板中的工作表“{'、'.join(missing)}”已被删除或改名，无法校验。")
+    moved = _moved_blocks(book, run, lay)
+    if moved:
+        raise NotAReport(f"模板的版式已被改动（{'、'.join(moved)} 所在的行列被插入或删除），加载项不能安全地填写合计，"
+                         "没有做任何修改。请用 xlreport check 检查此文件，或把数据填入新模板。")
     values: dict[str, object] = {}
     locations: dict[str, str] = {}
     as_text: dict[str, list] = {}
@@ -289,6 +295,51 @@ def _overwritten_totals(book, run: Run, fmt: Format) -> list[str]:
     return out
 
 
+def _block_names(lay) -> list[str]:
+    return [n for n in lay.names if n.startswith("T") and not n.startswith("TEXT_")]
+
+
+def _norm_ref(text):
+    """``='表三'!$D$5:$J$29`` -> ("表三", "D5", "J29"); a single cell ``B8`` equals ``B8:B8``."""
+    flat = re.sub(r"[=$'\s]", "", str(text or ""))
+    sheet, _, cells = flat.rpartition("!")
+    first, _, last = cells.upper().partition(":")
+    return sheet, first, last or first
+
+
+def _moved_blocks(book, run: Run, lay) -> list[str]:
+    """Table blocks whose defined name no longer points where this template version put them
+    (rows or columns inserted after lifting the protection).  A deleted name is no evidence."""
+    moved = []
+    for name in _block_names(lay):
+        try:
+            refers = book.names[name].refers_to
+        except Exception:  # the name is gone (KeyError) or unreadable
+            continue
+        finally:
+            run.reads += 1
+        if _norm_ref(refers) != _norm_ref(lay.name_ref(name)):
+            moved.append(name)
+    return moved
+
+
+def _format_by_names(book) -> Format | None:
+    """An old template without the hidden sheet: its format by the height of ``T3_main``."""
+    try:
+        refers = book.names["T3_main"].refers_to
+    except Exception:
+        return None
+    m = re.search(r"\$?[A-Z]+\$?(\d+):\$?[A-Z]+\$?(\d+)", str(refers))
+    if not m:
+        return None
+    height = int(m.group(2)) - int(m.group(1)) + 1
+    for fmt in FORMATS.values():
+        _, r1, _, r2, _ = layout(fmt).names["T3_main"]
+        if r2 - r1 + 1 == height:
+            return fmt
+    return None
+
+
 def _plain_value(v):
     """A cell value as xlwings returns it, made ready for ``normalize`` (dates stay text)."""
     if isinstance(v, (dt.date, dt.datetime)):
@@ -335,12 +386,13 @@ def _grid_findings(report: Report, problems) -> list[Finding]:
 def locate(book, run: Run) -> Located:
     """Read the active workbook: our template (by its hidden sheet) or the official shape."""
     names = _sheet_names(book)
-    if META_SHEET in names:
-        meta = _meta(book, run)
-        if meta.get("format_version") is not None:
-            located = _read_template(book, run, meta)
-        else:
-            located = _read_official(book, run)
+    meta = _meta(book, run) if META_SHEET in names else {}
+    if meta.get("format_version") is None:
+        fmt = _format_by_names(book)  # an old template that lost its hidden sheet
+        if fmt is not None:
+            meta = {"format_version": fmt.version, "template_version": KNOWN_TEMPLATE_VERSIONS[0]}
+    if meta.get("format_version") is not None:
+        located = _read_template(book, run, meta)
     else:
         located = _read_official(book, run)
     if RESULT_SHEET in names:
