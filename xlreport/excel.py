@@ -46,7 +46,7 @@ from pathlib import Path
 
 from .engine import CellRef, Finding, check, derive_totals
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
-from .layout import CHECK_SHEET, COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
+from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
 from .model import Report
 from .readers.template_reader import rule_finding
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
@@ -609,11 +609,15 @@ def _sheets_written(located: Located) -> list[str]:
 
 def _alert(book, run: Run, text: str) -> None:
     run.message = text
-    book.app.alert(text, title=TITLE)
+    if book is not None:
+        book.app.alert(text, title=TITLE)
+    else:  # no workbook open: the message goes through the running Excel itself
+        import xlwings as xw
+        xw.apps.active.alert(text, title=TITLE)
     run.writes += 1
 
 
-def check_book(book, protection: Protection | None = None, *, fill: bool = True, report_only=False) -> Run:
+def check_book(book, protection: Protection | None = None) -> Run:
     """校验: read, check, fill the totals, mark the cells, list the findings, summarise."""
     run = Run("check")
     located = locate(book, run)
@@ -729,7 +733,11 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 
 def _open(book, path: Path) -> None:
-    book.app.books.open(str(path))
+    if book is not None:
+        book.app.books.open(str(path))
+    else:
+        import xlwings as xw
+        xw.apps.active.books.open(str(path))
 
 
 def show_help(book, arg: str = "") -> Run:
@@ -747,9 +755,17 @@ ACTIONS = {
 }
 
 
+NEEDS_BOOK = ("check", "fill", "clear")
+
+
 def _active_book():
+    """The workbook the clerk is looking at: not ``Book.caller()``, which inside an add-in is
+    the add-in itself.  None when no workbook is open."""
     import xlwings as xw
-    return xw.books.active  # not Book.caller(): inside an add-in that is the add-in itself
+    try:
+        return xw.books.active
+    except Exception:
+        return None
 
 
 def on_ribbon(tag: str, book=None) -> Run | None:
@@ -758,7 +774,10 @@ def on_ribbon(tag: str, book=None) -> Run | None:
     book = book if book is not None else _active_book()
     action, _, arg = (tag or "").partition(":")
     handler = ACTIONS.get(action)
-    if handler is None:
+    if book is None and action in NEEDS_BOOK:
+        run = Run(action)
+        _alert(book, run, "请先打开要处理的年度报告工作簿，再点此按钮。")
+    elif handler is None:
         run = Run("unknown")
         _alert(book, run, f"未知的按钮“{tag}”：加载项与已安装的 xlreport 版本不一致，请重新运行 xlreport addin install。")
     else:
