@@ -63,8 +63,22 @@ class Finding:
         }
 
 
-@lru_cache(maxsize=None)
-def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
+_CACHE: dict[tuple, tuple] = {}
+
+
+def _per_format(fmt: Format, what: str, build):
+    """Memoise ``build(fmt)`` per format.  Keyed by the identity of the format's tables (module
+    constants shared by every copy of a format), because hashing a frozen Format recomputes
+    the hash of every table, row and column each time."""
+    key = (what, fmt.version, tuple(map(id, fmt.tables)))
+    hit = _CACHE.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], fmt.tables)):
+        hit = (fmt.tables, build(fmt))  # holding the tables keeps their ids from being reused
+        _CACHE[key] = hit
+    return hit[1]
+
+
+def _build_instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     out = []
     for rule in rules_for(fmt, cross_year):
         try:
@@ -75,14 +89,27 @@ def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
-def _definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
-    """For each total cell, the cells that derive it (first defining rule wins)."""
+def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
+    """The expanded rule instances of a format (cached per format)."""
+    return _per_format(fmt, f"instances{int(cross_year)}", lambda f: _build_instances(f, cross_year))
+
+
+def _build_definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     defs: dict[str, tuple] = {}
     for inst in _instances(fmt, False):
         if inst.rule.defines and len(inst.left) == 1:
             defs.setdefault(inst.left[0][0], tuple((k, s) for k, s, _ in inst.right))
     return defs
+
+
+def _definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each total cell, the cells that derive it (first defining rule wins)."""
+    return _per_format(fmt, "definitions", _build_definitions)
+
+
+def _labels(fmt: Format) -> dict[str, tuple]:
+    """cell key -> (cell, official label), cached per format."""
+    return _per_format(fmt, "labels", lambda f: {k: (c, c.label) for k, c in f.cells.items()})
 
 
 class Evaluator:
@@ -120,9 +147,10 @@ def derive_totals(report: Report) -> dict[str, Decimal]:
 
 def _ref(report: Report, key: str, previous: Report | None = None) -> CellRef:
     src = previous if previous is not None else report
-    cell = src.format.cells[key]
-    label = cell.label if previous is None else f"上年{cell.label}"
-    return CellRef(key, label, src.location(key))
+    label = _labels(src.format)[key][1]
+    if previous is not None:
+        label = f"上年{label}"
+    return CellRef(key, label, src.locations.get(key))
 
 
 def _cells_text(refs) -> str:
@@ -135,37 +163,45 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     ev = Evaluator(report)
     pev = Evaluator(previous) if previous is not None else None
     missing = set(report.missing_tables)
-    cross = [(i, True) for i in _instances(report.format, True)] if previous is not None else []
-    for inst, is_cross in [(i, False) for i in _instances(report.format, False)] + cross:
+    values = report.values
+    cells = report.format.cells
+    insts = [(i, False) for i in _instances(report.format, False)]
+    if previous is not None:
+        insts += [(i, True) for i in _instances(report.format, True)]
+        pmissing = set(previous.missing_tables)
+
+    def side(terms):
+        total = ZERO
+        for key, sign, prev in terms:
+            if prev:
+                src, e = previous, pev
+            else:
+                src, e = report, ev
+            if key not in src.values or key not in src.format.cells:
+                return None
+            if isinstance(src.values.get(key), Invalid):
+                return None  # reported once as value.invalid
+            total += sign * e.effective(key)
+        return total
+
+    for inst, is_cross in insts:
         rule = inst.rule
         if rule.table in missing:
             continue
-        if is_cross and (rule.table in previous.missing_tables
-                         or previous.format.version not in rule.versions):
+        if is_cross and (rule.table in pmissing or previous.format.version not in rule.versions):
             continue
-
-        def side(terms):
-            total, refs = ZERO, []
-            for key, sign, prev in terms:
-                src, e = (previous, pev) if prev else (report, ev)
-                if key not in src.format.cells or key not in src.values:
-                    return None, refs
-                if isinstance(src.values.get(key), Invalid):
-                    return None, refs  # reported once as value.invalid
-                total += sign * e.effective(key)
-                refs.append(_ref(report, key, previous if prev else None))
-            return total, refs
-
-        left, lrefs = side(inst.left)
-        right, rrefs = side(inst.right)
-        if left is None or right is None:
+        left = side(inst.left)
+        if left is None:
             continue
-        if rule.defines:
-            stored = report.values.get(inst.left[0][0])
-            if not is_number(stored):
-                continue  # a blank total is reported as value.blank, not as a wrong sum
+        right = side(inst.right)
+        if right is None:
+            continue
+        if rule.defines and not is_number(values.get(inst.left[0][0])):
+            continue  # a blank total is reported as value.blank, not as a wrong sum
         if left == right:
             continue
+        lrefs = [_ref(report, key, previous if prev else None) for key, _, prev in inst.left]
+        rrefs = [_ref(report, key, previous if prev else None) for key, _, prev in inst.right]
         refs = tuple(lrefs + rrefs)
         shown = tuple(lrefs) if rule.defines else refs
         table = report.format.table(rule.table)
@@ -179,14 +215,13 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
 def _value_findings(report: Report) -> list[Finding]:
     out = []
     blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
-    for key, cell in report.format.cells.items():
-        if key not in report.values:
+    values, locations = report.values, report.locations
+    for key, (cell, label) in _labels(report.format).items():
+        if key not in values:
             continue
-        v = report.values[key]
-        ref = CellRef(key, cell.label, report.location(key))
-        addr = ref.address or "无单元格地址"
+        v = values[key]
         if v is None:
-            blanks[(cell.table.id, cell.row.label)].append(ref)
+            blanks[(cell.table.id, cell.row.label)].append(CellRef(key, label, locations.get(key)))
             continue
         rule_id = None
         if isinstance(v, Invalid):
@@ -198,6 +233,8 @@ def _value_findings(report: Report) -> list[Finding]:
         elif cell.kind is Kind.MONEY and decimals(v) > MAX_MONEY_DECIMALS:
             rule_id = "value.decimals"
         if rule_id:
+            ref = CellRef(key, label, locations.get(key))
+            addr = ref.address or "无单元格地址"
             rule = RULES[rule_id]
             msg = rule.message.format(label=cell.label, address=addr, value=show(v), kind=cell.kind.label)
             out.append(Finding(rule_id, rule.severity, msg, (ref,), actual=v if is_number(v) else None,
