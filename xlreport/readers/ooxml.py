@@ -109,6 +109,8 @@ def parse_range(text: str):
 
 
 def _number(text: str):
+    if text.isdigit():
+        return int(text)
     try:
         f = float(text)
     except ValueError:
@@ -178,14 +180,21 @@ class Book:
         except KeyError:
             return None
 
-    def sheet(self, name: str) -> Sheet | None:
-        """The cells of sheet ``name`` (None when the workbook has no such sheet)."""
+    def sheet(self, name: str, rows: tuple[int, int] | None = None) -> Sheet | None:
+        """The cells of sheet ``name`` (None when the workbook has no such sheet).  With
+        ``rows=(first, last)`` only those rows are parsed (when the sheet marks its rows, as
+        every writer does); cells outside may or may not be returned."""
         xml = self.sheet_xml(name)
         if xml is None:
             return None
         start = xml.find("<sheetData")
         end = xml.rfind("</sheetData>")
-        body = xml[start:end] if start >= 0 and end > start else ""
+        if start >= 0 and end > start and rows is not None:
+            a = xml.find(f'<row r="{rows[0]}"', start, end)
+            b = xml.find(f'<row r="{rows[1] + 1}"', a if a > 0 else start, end)
+            body = xml[a if a > 0 else start:b if b > 0 else end]
+        else:
+            body = xml[start:end] if start >= 0 and end > start else ""
         found = _CELL_FAST.findall(body)
         if len(found) != body.count("<c ") + body.count("<c>"):  # attributes in another order
             found = []
@@ -202,6 +211,8 @@ class Book:
         return Sheet(name, raw, protected, self)
 
     def _decode(self, attrs: str, inner: str) -> XCell:
+        if inner[:3] == "<v>" and inner[-4:] == "</v>" and ("t=" not in attrs or 't="n"' in attrs):  # a number
+            return XCell(_number(inner[3:-4]) if len(inner) > 7 else None, "n")
         tm = _TYPE.search(attrs) if "t=" in attrs else None
         t = tm.group(1) if tm else "n"
         if not inner:
