@@ -122,17 +122,27 @@ class Evaluator:
 
     def derived(self, key: str) -> Decimal:
         """The value of a total computed from the inputs (recursively through other totals)."""
-        if key not in self._derived:
+        d = self._derived.get(key)
+        if d is None:
             parts = self.defs.get(key)
             if parts is None:
-                self._derived[key] = self.effective(key)
+                d = self.effective(key)
             else:
-                self._derived[key] = sum((s * self.effective(k) for k, s in parts), ZERO)
-        return self._derived[key]
+                d = ZERO
+                effective = self.effective
+                for k, s in parts:
+                    if s == 1:
+                        d += effective(k)
+                    elif s == -1:
+                        d -= effective(k)
+                    else:
+                        d += s * effective(k)
+            self._derived[key] = d
+        return d
 
     def effective(self, key: str) -> Decimal:
         v = self.report.values.get(key)
-        if is_number(v):
+        if isinstance(v, Decimal):
             return v
         if key in self.defs:
             return self.derived(key)
@@ -158,30 +168,45 @@ def _cells_text(refs) -> str:
     return "、".join(parts)
 
 
+def _effective_map(report: Report, ev: Evaluator) -> dict[str, Decimal]:
+    """Each cell of the report as the sum rules read it (stored number, else derived total,
+    else 0); cells absent from the report or holding an invalid value are left out."""
+    out = {}
+    for key, v in report.values.items():
+        if isinstance(v, Decimal):
+            out[key] = v
+        elif v is None:
+            out[key] = ev.effective(key)
+    cells = report.format.cells
+    if any(k not in cells for k in out):
+        out = {k: v for k, v in out.items() if k in cells}
+    return out
+
+
 def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     out = []
     ev = Evaluator(report)
-    pev = Evaluator(previous) if previous is not None else None
+    eff = _effective_map(report, ev)
     missing = set(report.missing_tables)
     values = report.values
-    cells = report.format.cells
     insts = [(i, False) for i in _instances(report.format, False)]
     if previous is not None:
+        peff = _effective_map(previous, Evaluator(previous))
         insts += [(i, True) for i in _instances(report.format, True)]
         pmissing = set(previous.missing_tables)
 
     def side(terms):
         total = ZERO
         for key, sign, prev in terms:
-            if prev:
-                src, e = previous, pev
+            v = (peff if prev else eff).get(key)
+            if v is None:
+                return None  # not in the report, or invalid (reported once as value.invalid)
+            if sign == 1:
+                total += v
+            elif sign == -1:
+                total -= v
             else:
-                src, e = report, ev
-            if key not in src.values or key not in src.format.cells:
-                return None
-            if isinstance(src.values.get(key), Invalid):
-                return None  # reported once as value.invalid
-            total += sign * e.effective(key)
+                total += sign * v
         return total
 
     for inst, is_cross in insts:
@@ -212,11 +237,21 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     return out
 
 
+_INTEGRAL = (Kind.COUNT, Kind.SIGNED)
+
+
+def _value_plan(fmt: Format) -> tuple:
+    """(key, cell, label, negative allowed, integer only, money) per cell, cached per format."""
+    return _per_format(fmt, "values", lambda f: tuple(
+        (k, c, label, c.kind is Kind.SIGNED, c.kind in _INTEGRAL, c.kind is Kind.MONEY)
+        for k, (c, label) in _labels(f).items()))
+
+
 def _value_findings(report: Report) -> list[Finding]:
     out = []
     blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
     values, locations = report.values, report.locations
-    for key, (cell, label) in _labels(report.format).items():
+    for key, cell, label, signed, integral, money in _value_plan(report.format):
         if key not in values:
             continue
         v = values[key]
@@ -226,11 +261,11 @@ def _value_findings(report: Report) -> list[Finding]:
         rule_id = None
         if isinstance(v, Invalid):
             rule_id = "value.invalid"
-        elif v < 0 and cell.kind is not Kind.SIGNED:
+        elif not signed and v < 0:
             rule_id = "value.negative"
-        elif cell.kind in (Kind.COUNT, Kind.SIGNED) and v != v.to_integral_value():
+        elif integral and v != v.to_integral_value():
             rule_id = "value.integer"
-        elif cell.kind is Kind.MONEY and decimals(v) > MAX_MONEY_DECIMALS:
+        elif money and decimals(v) > MAX_MONEY_DECIMALS:
             rule_id = "value.decimals"
         if rule_id:
             ref = CellRef(key, label, locations.get(key))

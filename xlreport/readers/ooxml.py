@@ -120,6 +120,38 @@ def _number(text: str):
     return f
 
 
+_STRUCTURES: dict = {}
+
+
+def _structure(wb: str, rels: str):
+    """(sheet names, states, sheet part paths, workbook-level defined names) of workbook.xml."""
+    targets = {}
+    for m in _REL.finditer(rels):
+        a = dict(_ATTR.findall(m.group(1)))
+        t = a.get("Target", "")
+        if t.startswith("/"):
+            t = t[1:]
+        elif not t.startswith("xl/"):
+            t = "xl/" + t
+        targets[a.get("Id")] = t
+    names, states, paths = [], {}, {}
+    for m in _SHEET.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        name = unescape(a.get("name", ""))
+        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
+        names.append(name)
+        states[name] = a.get("state", "visible")
+        if rid in targets:
+            paths[name] = targets[rid]
+    defined = {}
+    for m in _DEFNAME.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        if "localSheetId" in a:
+            continue
+        defined[unescape(a.get("name", ""))] = unescape(m.group(2))
+    return tuple(names), states, paths, defined
+
+
 class Book:
     """An open ``.xlsx``.  ``sheet_names``: in order; ``states``: visible/hidden/veryHidden;
     ``names``: workbook-level defined names -> their text; ``sheet(name)`` parses one sheet."""
@@ -127,38 +159,25 @@ class Book:
     def __init__(self, zf: zipfile.ZipFile):
         self.zf = zf
         try:
-            wb = zf.read("xl/workbook.xml").decode("utf-8")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+            wb = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
         except KeyError as e:
             raise OoxmlError(f"不是 Excel 工作簿（缺少 {e.args[0] if e.args else '工作簿部件'}）") from None
-        except UnicodeDecodeError:
-            raise OoxmlError("工作簿结构无法识别（编码错误）") from None
-        targets = {}
-        for m in _REL.finditer(rels):
-            a = dict(_ATTR.findall(m.group(1)))
-            t = a.get("Target", "")
-            if t.startswith("/"):
-                t = t[1:]
-            elif not t.startswith("xl/"):
-                t = "xl/" + t
-            targets[a.get("Id")] = t
-        self.sheet_names: list[str] = []
-        self.states: dict[str, str] = {}
-        self._paths: dict[str, str] = {}
-        for m in _SHEET.finditer(wb):
-            a = dict(_ATTR.findall(m.group(1)))
-            name = unescape(a.get("name", ""))
-            rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
-            self.sheet_names.append(name)
-            self.states[name] = a.get("state", "visible")
-            if rid in targets:
-                self._paths[name] = targets[rid]
-        self.names: dict[str, str] = {}
-        for m in _DEFNAME.finditer(wb):
-            a = dict(_ATTR.findall(m.group(1)))
-            if "localSheetId" in a:
-                continue
-            self.names[unescape(a.get("name", ""))] = unescape(m.group(2))
+        key = (wb, rels)
+        parsed = _STRUCTURES.get(key)
+        if parsed is None:  # workbooks from one template share these parts byte for byte
+            try:
+                parsed = _structure(wb.decode("utf-8"), rels.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise OoxmlError("工作簿结构无法识别（编码错误）") from None
+            if len(_STRUCTURES) > 256:
+                _STRUCTURES.clear()
+            _STRUCTURES[key] = parsed
+        names, states, paths, defined = parsed
+        self.sheet_names: list[str] = list(names)
+        self.states: dict[str, str] = dict(states)
+        self._paths: dict[str, str] = dict(paths)
+        self.names: dict[str, str] = dict(defined)
         self._strings: list[str] | None = None
 
     @property

@@ -30,7 +30,7 @@ from ..rules import RULES
 from ..values import Invalid, is_number, normalize
 from . import guard
 from .official import read_grid
-from .ooxml import Book, OoxmlError, parse_range
+from .ooxml import Book, OoxmlError, _number, parse_range
 
 __all__ = ["read_workbook", "read_template_book", "rule_finding"]
 
@@ -166,7 +166,7 @@ def _plan(book: Book, fmt: Format):
             continue
         sheet, row, col = where
         a1 = f"{col_letter(col)}{row}"
-        cells.append((k, cell, cell.label, sheet, a1, f"{sheet}!{a1}"))
+        cells.append((k, cell.is_input, cell.table.id, cell.label, sheet, a1, f"{sheet}!{a1}"))
     spans: dict[str, list[int]] = {}
     for sheet, row, _ in places.values():
         lo, hi = spans.get(sheet, (row, row))
@@ -192,25 +192,52 @@ def read_template_book(book: Book) -> tuple[Report, list[Finding]]:
     as_text = defaultdict(list)
     uncached = []
     values, locations = report.values, report.locations
-    for key, cell, label, sheet, a1, addr in plan_cells:
-        xc = sheets[sheet].get_a1(a1)
+    raws = {name: sh.raw for name, sh in sheets.items()}
+    for key, is_input, tid, label, sheet, a1, addr in plan_cells:
         locations[key] = addr
-        if xc is None:
+        item = raws[sheet].get(a1)
+        if item is None:
             values[key] = None
-            if not cell.is_input:
-                overwritten[cell.table.id].append(CellRef(key, label, addr))
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
             continue
+        attrs, inner = item
+        if not inner:  # an empty constant cell
+            values[key] = None
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
+            continue
+        if inner[:3] == "<v>" and inner[-4:] == "</v>" and ("t=" not in attrs or 't="n"' in attrs):
+            text = inner[3:-4]  # a typed number: the common case, decoded without the general reader
+            if text.isdigit():
+                values[key] = Decimal(int(text))
+            else:
+                values[key] = normalize(_number(text)) if text else None
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
+            continue
+        if not is_input and inner[:3] == "<f>" and ("t=" not in attrs or 't="n"' in attrs):
+            end = inner.find("</f>")
+            rest = inner[end + 4:] if end > 0 else None
+            if rest in ("", "<v></v>", "<v/>"):  # a total formula saved without its result
+                values[key] = None
+                uncached.append(key)
+                continue
+            if rest is not None and rest[:3] == "<v>" and rest[-4:] == "</v>":
+                values[key] = normalize(_number(rest[3:-4]))  # the formula's cached result
+                continue
+        xc = book._decode(attrs, inner)
         raw = xc.value
-        if cell.is_input:
+        if is_input:
             if xc.type == "s" and isinstance(raw, str) and raw.strip():
                 v = normalize(raw)
                 if is_number(v):
-                    as_text[cell.table.id].append(CellRef(key, label, addr))
+                    as_text[tid].append(CellRef(key, label, addr))
                 values[key] = v
                 continue
         else:
             if xc.formula is None:
-                overwritten[cell.table.id].append(CellRef(key, label, addr))
+                overwritten[tid].append(CellRef(key, label, addr))
             elif raw is None:
                 uncached.append(key)
         if xc.type == "e":
