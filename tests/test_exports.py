@@ -138,7 +138,7 @@ def _units(tmp_path, n=3):
     base = real_report(REAL_JSON[-1])
     reports = []
     for i in range(n):
-        r = real_report(REAL_JSON[-1], f"单位{i}" if i else "=单位0")
+        r = real_report(REAL_JSON[-1], f"单位{i}" if i else "@单位0")
         for key in ("t3.new.natural", "t3.granted.natural", "t4.review.upheld"):  # still consistent
             r.values[key] = base.values[key] + i
         reports.append(r)
@@ -168,7 +168,7 @@ def test_aggregate_sums_traces_and_lists_errors(tmp_path):
     contributions = [trace.cell(r, col).value for r in range(4, 8)]
     assert contributions == [int(r.values["t3.new.natural"]) for r in all_reports]
     assert trace.cell(3, col).value == sum(contributions)
-    assert trace.cell(4, 1).value == "=单位0" and trace.cell(4, 1).data_type == "s"
+    assert trace.cell(4, 1).value == "@单位0" and trace.cell(4, 1).data_type == "s"
     errs = [r for r in wb[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
     assert [r[0] for r in errs] == ["错单位"] and "表四" in errs[0][4]
 

@@ -109,6 +109,8 @@ def parse_range(text: str):
 
 
 def _number(text: str):
+    if text.isdigit():
+        return int(text)
     try:
         f = float(text)
     except ValueError:
@@ -118,6 +120,38 @@ def _number(text: str):
     return f
 
 
+_STRUCTURES: dict = {}
+
+
+def _structure(wb: str, rels: str):
+    """(sheet names, states, sheet part paths, workbook-level defined names) of workbook.xml."""
+    targets = {}
+    for m in _REL.finditer(rels):
+        a = dict(_ATTR.findall(m.group(1)))
+        t = a.get("Target", "")
+        if t.startswith("/"):
+            t = t[1:]
+        elif not t.startswith("xl/"):
+            t = "xl/" + t
+        targets[a.get("Id")] = t
+    names, states, paths = [], {}, {}
+    for m in _SHEET.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        name = unescape(a.get("name", ""))
+        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
+        names.append(name)
+        states[name] = a.get("state", "visible")
+        if rid in targets:
+            paths[name] = targets[rid]
+    defined = {}
+    for m in _DEFNAME.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        if "localSheetId" in a:
+            continue
+        defined[unescape(a.get("name", ""))] = unescape(m.group(2))
+    return tuple(names), states, paths, defined
+
+
 class Book:
     """An open ``.xlsx``.  ``sheet_names``: in order; ``states``: visible/hidden/veryHidden;
     ``names``: workbook-level defined names -> their text; ``sheet(name)`` parses one sheet."""
@@ -125,38 +159,25 @@ class Book:
     def __init__(self, zf: zipfile.ZipFile):
         self.zf = zf
         try:
-            wb = zf.read("xl/workbook.xml").decode("utf-8")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+            wb = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
         except KeyError as e:
             raise OoxmlError(f"不是 Excel 工作簿（缺少 {e.args[0] if e.args else '工作簿部件'}）") from None
-        except UnicodeDecodeError:
-            raise OoxmlError("工作簿结构无法识别（编码错误）") from None
-        targets = {}
-        for m in _REL.finditer(rels):
-            a = dict(_ATTR.findall(m.group(1)))
-            t = a.get("Target", "")
-            if t.startswith("/"):
-                t = t[1:]
-            elif not t.startswith("xl/"):
-                t = "xl/" + t
-            targets[a.get("Id")] = t
-        self.sheet_names: list[str] = []
-        self.states: dict[str, str] = {}
-        self._paths: dict[str, str] = {}
-        for m in _SHEET.finditer(wb):
-            a = dict(_ATTR.findall(m.group(1)))
-            name = unescape(a.get("name", ""))
-            rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
-            self.sheet_names.append(name)
-            self.states[name] = a.get("state", "visible")
-            if rid in targets:
-                self._paths[name] = targets[rid]
-        self.names: dict[str, str] = {}
-        for m in _DEFNAME.finditer(wb):
-            a = dict(_ATTR.findall(m.group(1)))
-            if "localSheetId" in a:
-                continue
-            self.names[unescape(a.get("name", ""))] = unescape(m.group(2))
+        key = (wb, rels)
+        parsed = _STRUCTURES.get(key)
+        if parsed is None:  # workbooks from one template share these parts byte for byte
+            try:
+                parsed = _structure(wb.decode("utf-8"), rels.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise OoxmlError("工作簿结构无法识别（编码错误）") from None
+            if len(_STRUCTURES) > 256:
+                _STRUCTURES.clear()
+            _STRUCTURES[key] = parsed
+        names, states, paths, defined = parsed
+        self.sheet_names: list[str] = list(names)
+        self.states: dict[str, str] = dict(states)
+        self._paths: dict[str, str] = dict(paths)
+        self.names: dict[str, str] = dict(defined)
         self._strings: list[str] | None = None
 
     @property
@@ -178,14 +199,21 @@ class Book:
         except KeyError:
             return None
 
-    def sheet(self, name: str) -> Sheet | None:
-        """The cells of sheet ``name`` (None when the workbook has no such sheet)."""
+    def sheet(self, name: str, rows: tuple[int, int] | None = None) -> Sheet | None:
+        """The cells of sheet ``name`` (None when the workbook has no such sheet).  With
+        ``rows=(first, last)`` only those rows are parsed (when the sheet marks its rows, as
+        every writer does); cells outside may or may not be returned."""
         xml = self.sheet_xml(name)
         if xml is None:
             return None
         start = xml.find("<sheetData")
         end = xml.rfind("</sheetData>")
-        body = xml[start:end] if start >= 0 and end > start else ""
+        if start >= 0 and end > start and rows is not None:
+            a = xml.find(f'<row r="{rows[0]}"', start, end)
+            b = xml.find(f'<row r="{rows[1] + 1}"', a if a > 0 else start, end)
+            body = xml[a if a > 0 else start:b if b > 0 else end]
+        else:
+            body = xml[start:end] if start >= 0 and end > start else ""
         found = _CELL_FAST.findall(body)
         if len(found) != body.count("<c ") + body.count("<c>"):  # attributes in another order
             found = []
@@ -202,6 +230,8 @@ class Book:
         return Sheet(name, raw, protected, self)
 
     def _decode(self, attrs: str, inner: str) -> XCell:
+        if inner[:3] == "<v>" and inner[-4:] == "</v>" and ("t=" not in attrs or 't="n"' in attrs):  # a number
+            return XCell(_number(inner[3:-4]) if len(inner) > 7 else None, "n")
         tm = _TYPE.search(attrs) if "t=" in attrs else None
         t = tm.group(1) if tm else "n"
         if not inner:

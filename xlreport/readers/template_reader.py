@@ -17,6 +17,7 @@ rule id and the reason (see ``xlreport.readers.guard``).
 from __future__ import annotations
 
 import zipfile
+from decimal import Decimal
 import zlib
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..rules import RULES
 from ..values import Invalid, is_number, normalize
 from . import guard
 from .official import read_grid
-from .ooxml import Book, OoxmlError, parse_range
+from .ooxml import Book, OoxmlError, _number, parse_range
 
 __all__ = ["read_workbook", "read_template_book", "rule_finding"]
 
@@ -146,15 +147,43 @@ def _places(book: Book, fmt: Format):
     return out, gone
 
 
+_PLANS: dict = {}
+
+
+def _plan(book: Book, fmt: Format):
+    """Where to read each cell, cached per format and workbook structure (names and sheets):
+    (places, gone, cells: [(key, cell, label, sheet, a1, address)], row span per sheet)."""
+    key = (fmt.version, tuple(map(id, fmt.tables)), tuple(book.sheet_names),
+           tuple(sorted((k, v) for k, v in book.names.items() if k[:2] in ("T2", "T3", "T4", "ME", "TE"))))
+    hit = _PLANS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], fmt.tables)):
+        return hit[1]
+    places, gone = _places(book, fmt)
+    cells = []
+    for k, cell in fmt.cells.items():
+        where = places.get(k)
+        if where is None:
+            continue
+        sheet, row, col = where
+        a1 = f"{col_letter(col)}{row}"
+        cells.append((k, cell.is_input, cell.table.id, cell.label, sheet, a1, f"{sheet}!{a1}"))
+    spans: dict[str, list[int]] = {}
+    for sheet, row, _ in places.values():
+        lo, hi = spans.get(sheet, (row, row))
+        spans[sheet] = [min(lo, row), max(hi, row)]
+    plan = (places, gone, cells, {k: tuple(v) for k, v in spans.items()})
+    if len(_PLANS) > 512:
+        _PLANS.clear()
+    _PLANS[key] = (fmt.tables, plan)
+    return plan
+
+
 def read_template_book(book: Book) -> tuple[Report, list[Finding]]:
     """A workbook made from our template -> (report, integrity findings)."""
     meta = _meta(book)
     fmt = _template_format(book, meta)
-    places, gone = _places(book, fmt)
-    sheets = {}
-    for sheet, _, _ in places.values():
-        if sheet not in sheets:
-            sheets[sheet] = book.sheet(sheet)
+    places, gone, plan_cells, spans = _plan(book, fmt)
+    sheets = {name: book.sheet(name, rows=span) for name, span in spans.items()}
     report = Report(fmt)
     findings: list[Finding] = []
     for tid, sheet in gone.items():
@@ -162,38 +191,61 @@ def read_template_book(book: Book) -> tuple[Report, list[Finding]]:
     overwritten = defaultdict(list)
     as_text = defaultdict(list)
     uncached = []
-    cells = fmt.cells
-    for key, cell in cells.items():
-        where = places.get(key)
-        if where is None:
+    values, locations = report.values, report.locations
+    raws = {name: sh.raw for name, sh in sheets.items()}
+    for key, is_input, tid, label, sheet, a1, addr in plan_cells:
+        locations[key] = addr
+        item = raws[sheet].get(a1)
+        if item is None:
+            values[key] = None
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
             continue
-        sheet, row, col = where
-        a1 = f"{col_letter(col)}{row}"
-        xc = sheets[sheet].get_a1(a1)
-        addr = f"{sheet}!{a1}"
-        report.locations[key] = addr
-        if xc is None:
-            report.values[key] = None
-            if not cell.is_input:
-                overwritten[cell.table.id].append(CellRef(key, cell.label, addr))
+        attrs, inner = item
+        if not inner:  # an empty constant cell
+            values[key] = None
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
             continue
+        if inner[:3] == "<v>" and inner[-4:] == "</v>" and ("t=" not in attrs or 't="n"' in attrs):
+            text = inner[3:-4]  # a typed number: the common case, decoded without the general reader
+            if text.isdigit():
+                values[key] = Decimal(int(text))
+            else:
+                values[key] = normalize(_number(text)) if text else None
+            if not is_input:
+                overwritten[tid].append(CellRef(key, label, addr))
+            continue
+        if not is_input and inner[:3] == "<f>" and ("t=" not in attrs or 't="n"' in attrs):
+            end = inner.find("</f>")
+            rest = inner[end + 4:] if end > 0 else None
+            if rest in ("", "<v></v>", "<v/>"):  # a total formula saved without its result
+                values[key] = None
+                uncached.append(key)
+                continue
+            if rest is not None and rest[:3] == "<v>" and rest[-4:] == "</v>":
+                values[key] = normalize(_number(rest[3:-4]))  # the formula's cached result
+                continue
+        xc = book._decode(attrs, inner)
         raw = xc.value
-        if cell.is_input:
+        if is_input:
             if xc.type == "s" and isinstance(raw, str) and raw.strip():
                 v = normalize(raw)
                 if is_number(v):
-                    as_text[cell.table.id].append(CellRef(key, cell.label, addr))
-                report.values[key] = v
+                    as_text[tid].append(CellRef(key, label, addr))
+                values[key] = v
                 continue
         else:
             if xc.formula is None:
-                overwritten[cell.table.id].append(CellRef(key, cell.label, addr))
+                overwritten[tid].append(CellRef(key, label, addr))
             elif raw is None:
                 uncached.append(key)
         if xc.type == "e":
-            report.values[key] = Invalid(str(raw))
+            values[key] = Invalid(str(raw))
+        elif type(raw) is int:
+            values[key] = Decimal(raw)
         else:
-            report.values[key] = normalize(raw)
+            values[key] = normalize(raw)
     if uncached:  # formulas saved without results count as their derived value
         derived = derive_totals(report)
         for key in uncached:
