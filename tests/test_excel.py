@@ -346,8 +346,8 @@ def test_official_shape_writes_derived_totals_only_where_wrong(files):
         assert Decimal(str(v)) == derived[totals[address]]
         assert report.values[totals[address]] != derived[totals[address]]
     # a total over the cell typed as 十二 is not filled: its inputs are not all numbers
-    from xlreport.engine import _definitions
-    defs = _definitions(report.format)
+    from xlreport.template import definitions
+    defs = definitions(report.format)
 
     def leaves(key):
         return {key} if key not in defs else set().union(*(leaves(k) for k, _ in defs[key]))

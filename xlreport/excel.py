@@ -50,7 +50,7 @@ from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, lay
 from .model import Report
 from .readers.template_reader import rule_finding
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
-from .template import DEFAULT_PASSWORD, Formulas, TemplateError, rectangles, write_template
+from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
 from .values import Invalid, is_number, normalize, plain
 
 RESULT_SHEET = "校验结果"
@@ -439,8 +439,7 @@ def _old_marks(located: Located) -> list[str]:
 
 def _derived_fillable(report: Report) -> dict[str, Decimal]:
     """Derived totals that can be written: every input beneath them is a number or blank."""
-    from .engine import _definitions
-    defs = _definitions(report.format)
+    defs = definitions(report.format)
 
     def clean(key, seen=()):
         if key in seen:
