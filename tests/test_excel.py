@@ -518,3 +518,16 @@ def test_moved_template_blocks_are_refused_without_writing(files):
     run = excel.on_ribbon("check", book)
     assert "版式已被改动" in run.message and "T3_main" in run.message
     assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+
+
+@pytest.mark.parametrize("name", ["broken", "official_broken"])
+def test_button_and_the_check_command_agree(files, name, capsys):
+    """The same workbook through ``xlreport check --json`` and through the 校验 button."""
+    from xlreport.cli import main
+    main(["check", "--json", "--workers", "1", str(files[name])])
+    import json
+    (doc,) = json.loads(capsys.readouterr().out)
+    command = [(f["rule"], f["message"]) for f in doc["findings"] if f["rule"] not in DESKTOP_ONLY]
+    book, _ = _book(files[name])
+    run = excel.check_book(book)
+    assert command and [(f.rule, f.message) for f in run.findings] == command
