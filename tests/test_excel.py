@@ -531,3 +531,15 @@ def test_button_and_the_check_command_agree(files, name, capsys):
     book, _ = _book(files[name])
     run = excel.check_book(book)
     assert command and [(f.rule, f.message) for f in run.findings] == command
+
+
+@pytest.mark.parametrize("tag", ["check", "clear"])
+def test_a_foreign_result_sheet_is_never_overwritten(files, tag):
+    foreign = {"name": excel.RESULT_SHEET, "values": [["我的备注"], ["不要删"]], "pictures": [], "tables": []}
+    book, _ = _book(files["broken"], [foreign])
+    run = excel.on_ribbon(tag, book)
+    assert "不是本加载项生成的" in run.message
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+    book, payload = _book(files["broken"], [foreign])
+    excel.on_ribbon("fill", book)  # filling the totals does not touch that sheet
+    assert all(sheet != excel.RESULT_SHEET for _, sheet, _ in _writes(payload, book.json()["actions"]))

@@ -54,6 +54,7 @@ from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, re
 from .values import Invalid, is_number, normalize, plain
 
 RESULT_SHEET = "校验结果"
+RESULT_TITLE = "校验结果："  # the first cell of a result sheet written here begins with this
 TITLE = "政务公开年报"
 MARK_COLORS = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}  # worst severity of a cell's findings
 TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells have none)
@@ -177,6 +178,13 @@ class Located:
     problems: list[str] = field(default_factory=list)
     reader: list[Finding] = field(default_factory=list)  # what the batch reader says of the workbook
     result_rows: list[list] | None = None  # the old 校验结果 lines, if the sheet exists
+    foreign_result: bool = False  # a sheet named 校验结果 that this add-in did not write
+
+
+def _refuse_foreign_result(located: Located) -> None:
+    if located.foreign_result:
+        raise NotAReport(f"工作簿中已有名为“{RESULT_SHEET}”的工作表，但不是本加载项生成的。"
+                         "为免覆盖其中的内容，没有做任何修改；请把它改名后再点按钮。")
 
 
 def _sheet_names(book) -> list[str]:
@@ -400,6 +408,8 @@ def locate(book, run: Run) -> Located:
         used = sheet.used_range
         located.result_rows = _read(run, sheet.range((1, 1), (used.row + used.shape[0] - 1,
                                                               max(len(RESULT_HEADER), used.column + used.shape[1] - 1))))
+        first = located.result_rows[0][0] if located.result_rows and located.result_rows[0] else None
+        located.foreign_result = not (isinstance(first, str) and first.startswith(RESULT_TITLE))
     return located
 
 
@@ -560,7 +570,7 @@ def _result_matrix(run: Run, located: Located, filled: set[str]) -> list[list]:
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     report = located.report
-    head = (f"校验结果：错误 {errors} 项，提示 {warnings} 项"
+    head = (f"{RESULT_TITLE}错误 {errors} 项，提示 {warnings} 项"
             f"（{report.version}版格式{'，' + report.agency if report.agency else ''}"
             f"{'，' + str(report.year) + '年度' if report.year else ''}）")
     width = len(RESULT_HEADER)
@@ -620,6 +630,7 @@ def check_book(book, protection: Protection | None = None) -> Run:
     """校验: read, check, fill the totals, mark the cells, list the findings, summarise."""
     run = Run("check")
     located = locate(book, run)
+    _refuse_foreign_result(located)
     run.kind = located.kind
     run.findings = located.reader + check(located.report)  # as xlreport check: reader, then engine
     run.problems = list(located.problems)
@@ -677,6 +688,7 @@ def clear_book(book, protection: Protection | None = None) -> Run:
     hand-made workbook), and the 校验结果 sheet removed."""
     run = Run("clear")
     located = locate(book, run)
+    _refuse_foreign_result(located)
     run.kind = located.kind
     protection = protection or Protection()
     sheets = _sheets_written(located)
