@@ -11,6 +11,7 @@ batch goes on.  Input files are opened read-only.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import re
@@ -136,8 +137,19 @@ _STUB = Report.blank("2021")
 _STATE: dict = {}
 
 
-def _init(previous_map, want_json, want_report):
+def _init(previous_map, want_json, want_report, worker=False):
     _STATE.update(previous_map=previous_map, want_json=want_json, want_report=want_report)
+    if worker:
+        # A forked worker inherits its parent's objects (a notebook's data frames, say): keep the
+        # cyclic garbage collector from walking them again and again, which would also copy their
+        # memory pages.  The checker itself makes no reference cycles worth collecting often.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
+
+
+def _worker_gc():
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
 
 
 def _work(path):
@@ -173,7 +185,8 @@ def _map(func, items, workers, initargs=(), chunksize=None):
             _STATE.clear()
         return
     chunk = chunksize or max(1, min(64, len(items) // (workers * 8) or 1))
-    with _context().Pool(workers, initializer=_init if initargs else None, initargs=initargs) as pool:
+    initializer = _init if initargs else _worker_gc
+    with _context().Pool(workers, initializer=initializer, initargs=(*initargs, True) if initargs else ()) as pool:
         yield from pool.imap(func, items, chunksize=chunk)
 
 
