@@ -61,6 +61,7 @@ TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells h
 RESULT_HEADER = ("序号", "级别", "规则", "说明", "单元格", "处理", "标记的单元格")
 RESULT_WIDTHS = (6, 6, 22, 70, 14, 14, 30)
 RESULT_FIRST_ROW = 4  # summary on row 1, header on row 3
+MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
 KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
 HELP_TEXT = (
     "政务公开年报加载项\n\n"
@@ -363,9 +364,9 @@ def _read_official(book, run: Run) -> Located:
         if sheet.name in (RESULT_SHEET, META_SHEET):
             continue
         used = sheet.used_range
-        last_row, last_col = used.row + used.shape[0] - 1, used.column + used.shape[1] - 1
-        grid = _read(run, sheet.range((1, 1), (last_row, last_col)))
-        sheets[sheet.name] = [[_plain_value(v) for v in row] for row in grid]
+        last_row = min(used.row + used.shape[0] - 1, MAX_GRID[0])  # formatting can stretch a used range
+        last_col = min(used.column + used.shape[1] - 1, MAX_GRID[1])  # to the sheet's end
+        sheets[sheet.name] = [list(row) for row in _read(run, sheet.range((1, 1), (last_row, last_col)))]
     report, problems = read_grid(sheets)
     if len(report.missing_tables) == len(report.format.tables):
         raise NotAReport("当前工作簿不是政府信息公开工作年度报告：既不是 xlreport 模板，也没有找到"
