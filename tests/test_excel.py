@@ -129,9 +129,11 @@ FAULTS: dict[str, dict] = {}
 
 
 def _book(path: Path, extra_sheets: list[dict] = ()):
+    """A remote book and the payload as sent (the engine updates the dict it is given)."""
+    import copy
     payload = book_json(path)
     payload["sheets"] += list(extra_sheets)
-    return remote_book(payload), payload
+    return remote_book(copy.deepcopy(payload)), payload
 
 
 def _writes(payload: dict, actions: list[dict]) -> list[tuple[str, str, set]]:
