@@ -9,6 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# xlwings' remote engine (xlwings.Book(json=...), used by tests/test_excel.py) is in its PRO part,
+# licensed PolyForm Noncommercial, which allows this noncommercial project to use it.  The key
+# must be set before xlwings is first imported.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 
 def find_shared() -> Path:
     """shared/ lies beside the clone (CI) or beside /work/main (developers' machines)."""

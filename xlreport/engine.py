@@ -63,8 +63,22 @@ class Finding:
         }
 
 
-@lru_cache(maxsize=None)
-def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
+_CACHE: dict[tuple, tuple] = {}
+
+
+def _per_format(fmt: Format, what: str, build):
+    """Memoise ``build(fmt)`` per format.  Keyed by the identity of the format's tables (module
+    constants shared by every copy of a format), because hashing a frozen Format recomputes
+    the hash of every table, row and column each time."""
+    key = (what, fmt.version, tuple(map(id, fmt.tables)))
+    hit = _CACHE.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], fmt.tables)):
+        hit = (fmt.tables, build(fmt))  # holding the tables keeps their ids from being reused
+        _CACHE[key] = hit
+    return hit[1]
+
+
+def _build_instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     out = []
     for rule in rules_for(fmt, cross_year):
         try:
@@ -75,14 +89,27 @@ def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
-def _definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
-    """For each total cell, the cells that derive it (first defining rule wins)."""
+def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
+    """The expanded rule instances of a format (cached per format)."""
+    return _per_format(fmt, f"instances{int(cross_year)}", lambda f: _build_instances(f, cross_year))
+
+
+def _build_definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     defs: dict[str, tuple] = {}
     for inst in _instances(fmt, False):
         if inst.rule.defines and len(inst.left) == 1:
             defs.setdefault(inst.left[0][0], tuple((k, s) for k, s, _ in inst.right))
     return defs
+
+
+def _definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each total cell, the cells that derive it (first defining rule wins)."""
+    return _per_format(fmt, "definitions", _build_definitions)
+
+
+def _labels(fmt: Format) -> dict[str, tuple]:
+    """cell key -> (cell, official label), cached per format."""
+    return _per_format(fmt, "labels", lambda f: {k: (c, c.label) for k, c in f.cells.items()})
 
 
 class Evaluator:
@@ -95,17 +122,27 @@ class Evaluator:
 
     def derived(self, key: str) -> Decimal:
         """The value of a total computed from the inputs (recursively through other totals)."""
-        if key not in self._derived:
+        d = self._derived.get(key)
+        if d is None:
             parts = self.defs.get(key)
             if parts is None:
-                self._derived[key] = self.effective(key)
+                d = self.effective(key)
             else:
-                self._derived[key] = sum((s * self.effective(k) for k, s in parts), ZERO)
-        return self._derived[key]
+                d = ZERO
+                effective = self.effective
+                for k, s in parts:
+                    if s == 1:
+                        d += effective(k)
+                    elif s == -1:
+                        d -= effective(k)
+                    else:
+                        d += s * effective(k)
+            self._derived[key] = d
+        return d
 
     def effective(self, key: str) -> Decimal:
         v = self.report.values.get(key)
-        if is_number(v):
+        if isinstance(v, Decimal):
             return v
         if key in self.defs:
             return self.derived(key)
@@ -120,9 +157,10 @@ def derive_totals(report: Report) -> dict[str, Decimal]:
 
 def _ref(report: Report, key: str, previous: Report | None = None) -> CellRef:
     src = previous if previous is not None else report
-    cell = src.format.cells[key]
-    label = cell.label if previous is None else f"上年{cell.label}"
-    return CellRef(key, label, src.location(key))
+    label = _labels(src.format)[key][1]
+    if previous is not None:
+        label = f"上年{label}"
+    return CellRef(key, label, src.locations.get(key))
 
 
 def _cells_text(refs) -> str:
@@ -130,42 +168,65 @@ def _cells_text(refs) -> str:
     return "、".join(parts)
 
 
+def _effective_map(report: Report, ev: Evaluator) -> dict[str, Decimal]:
+    """Each cell of the report as the sum rules read it (stored number, else derived total,
+    else 0); cells absent from the report or holding an invalid value are left out."""
+    out = {}
+    for key, v in report.values.items():
+        if isinstance(v, Decimal):
+            out[key] = v
+        elif v is None:
+            out[key] = ev.effective(key)
+    cells = report.format.cells
+    if any(k not in cells for k in out):
+        out = {k: v for k, v in out.items() if k in cells}
+    return out
+
+
 def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     out = []
     ev = Evaluator(report)
-    pev = Evaluator(previous) if previous is not None else None
+    eff = _effective_map(report, ev)
     missing = set(report.missing_tables)
-    cross = [(i, True) for i in _instances(report.format, True)] if previous is not None else []
-    for inst, is_cross in [(i, False) for i in _instances(report.format, False)] + cross:
+    values = report.values
+    insts = [(i, False) for i in _instances(report.format, False)]
+    if previous is not None:
+        peff = _effective_map(previous, Evaluator(previous))
+        insts += [(i, True) for i in _instances(report.format, True)]
+        pmissing = set(previous.missing_tables)
+
+    def side(terms):
+        total = ZERO
+        for key, sign, prev in terms:
+            v = (peff if prev else eff).get(key)
+            if v is None:
+                return None  # not in the report, or invalid (reported once as value.invalid)
+            if sign == 1:
+                total += v
+            elif sign == -1:
+                total -= v
+            else:
+                total += sign * v
+        return total
+
+    for inst, is_cross in insts:
         rule = inst.rule
         if rule.table in missing:
             continue
-        if is_cross and (rule.table in previous.missing_tables
-                         or previous.format.version not in rule.versions):
+        if is_cross and (rule.table in pmissing or previous.format.version not in rule.versions):
             continue
-
-        def side(terms):
-            total, refs = ZERO, []
-            for key, sign, prev in terms:
-                src, e = (previous, pev) if prev else (report, ev)
-                if key not in src.format.cells or key not in src.values:
-                    return None, refs
-                if isinstance(src.values.get(key), Invalid):
-                    return None, refs  # reported once as value.invalid
-                total += sign * e.effective(key)
-                refs.append(_ref(report, key, previous if prev else None))
-            return total, refs
-
-        left, lrefs = side(inst.left)
-        right, rrefs = side(inst.right)
-        if left is None or right is None:
+        left = side(inst.left)
+        if left is None:
             continue
-        if rule.defines:
-            stored = report.values.get(inst.left[0][0])
-            if not is_number(stored):
-                continue  # a blank total is reported as value.blank, not as a wrong sum
+        right = side(inst.right)
+        if right is None:
+            continue
+        if rule.defines and not is_number(values.get(inst.left[0][0])):
+            continue  # a blank total is reported as value.blank, not as a wrong sum
         if left == right:
             continue
+        lrefs = [_ref(report, key, previous if prev else None) for key, _, prev in inst.left]
+        rrefs = [_ref(report, key, previous if prev else None) for key, _, prev in inst.right]
         refs = tuple(lrefs + rrefs)
         shown = tuple(lrefs) if rule.defines else refs
         table = report.format.table(rule.table)
@@ -176,28 +237,39 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     return out
 
 
+_INTEGRAL = (Kind.COUNT, Kind.SIGNED)
+
+
+def _value_plan(fmt: Format) -> tuple:
+    """(key, cell, label, negative allowed, integer only, money) per cell, cached per format."""
+    return _per_format(fmt, "values", lambda f: tuple(
+        (k, c, label, c.kind is Kind.SIGNED, c.kind in _INTEGRAL, c.kind is Kind.MONEY)
+        for k, (c, label) in _labels(f).items()))
+
+
 def _value_findings(report: Report) -> list[Finding]:
     out = []
     blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
-    for key, cell in report.format.cells.items():
-        if key not in report.values:
+    values, locations = report.values, report.locations
+    for key, cell, label, signed, integral, money in _value_plan(report.format):
+        if key not in values:
             continue
-        v = report.values[key]
-        ref = CellRef(key, cell.label, report.location(key))
-        addr = ref.address or "无单元格地址"
+        v = values[key]
         if v is None:
-            blanks[(cell.table.id, cell.row.label)].append(ref)
+            blanks[(cell.table.id, cell.row.label)].append(CellRef(key, label, locations.get(key)))
             continue
         rule_id = None
         if isinstance(v, Invalid):
             rule_id = "value.invalid"
-        elif v < 0 and cell.kind is not Kind.SIGNED:
+        elif not signed and v < 0:
             rule_id = "value.negative"
-        elif cell.kind in (Kind.COUNT, Kind.SIGNED) and v != v.to_integral_value():
+        elif integral and v != v.to_integral_value():
             rule_id = "value.integer"
-        elif cell.kind is Kind.MONEY and decimals(v) > MAX_MONEY_DECIMALS:
+        elif money and decimals(v) > MAX_MONEY_DECIMALS:
             rule_id = "value.decimals"
         if rule_id:
+            ref = CellRef(key, label, locations.get(key))
+            addr = ref.address or "无单元格地址"
             rule = RULES[rule_id]
             msg = rule.message.format(label=cell.label, address=addr, value=show(v), kind=cell.kind.label)
             out.append(Finding(rule_id, rule.severity, msg, (ref,), actual=v if is_number(v) else None,

@@ -164,3 +164,25 @@ def instances(rule: SumRule, table: Table) -> list[Instance]:
             if left and right:
                 out.append(Instance(rule, o.label, left, right))
     return out
+
+# -- workbook rules: found by the readers (xlreport.readers), not by the engine ----------------
+
+WORKBOOK_RULES: tuple[CheckRule, ...] = (
+    CheckRule("workbook.unreadable", "文件无法读取", ERROR, "无法读取：{reason}"),
+    CheckRule("workbook.encrypted", "工作簿已加密", ERROR,
+              "工作簿设有打开密码（已加密），无法读取：请去掉打开密码后重新提交"),
+    CheckRule("workbook.lock_file", "Excel 临时文件", WARNING,
+              "Excel 打开文件时生成的临时锁定文件（~$开头），不是报告，已跳过"),
+    CheckRule("workbook.sheet_missing", "工作表缺失", ERROR,
+              "工作表“{sheet}”已被删除或改名，{table}无法读取"),
+    CheckRule("workbook.unprotected", "工作表保护被撤销", WARNING,
+              "工作表保护已被撤销：{sheets}（合计公式可能被改动，合计已按填报数重新计算）"),
+    CheckRule("workbook.formula_overwritten", "合计公式被覆盖", WARNING,
+              "{table}合计单元格的公式已被覆盖或删除（{cells}）：合计已按填报数重新计算后比较"),
+    CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
+              "{table}有{count}个数字以文本形式保存（{cells}）：Excel 的合计和校验公式不计入文本，请改为数值"),
+    CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
+              "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
+)
+
+RULES.update({r.id: r for r in WORKBOOK_RULES})

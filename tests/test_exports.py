@@ -1,0 +1,189 @@
+"""Outputs of check and aggregate: .xlsx with links to the cells, .csv without formula injection,
+.json in the interchange shape; atomic writes; the roll-up and its refusals."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from conftest import REAL_JSON, ROOT
+from official_shape import official_grid
+from workbooks import edit, filled_bytes, real_report
+from xlreport.aggregate import ERRORS_SHEET, TRACE_SHEET, AggregateError, aggregate
+from xlreport.batch import check_workbook, iter_results
+from xlreport.cli import main
+from xlreport.exports import ExportError, atomic_write, neutralise, write_results
+from xlreport.layout import layout
+
+EVIL = "=HYPERLINK(\"http://x\",\"点我\")"
+
+
+def evil_workbook(path: Path) -> Path:
+    """A hand-made sheet whose 填报单位 is text beginning with '='."""
+    report = real_report(REAL_JSON[-1])
+    grid = official_grid(report, with_title=False, as_text={"t4.review.upheld"})  # one finding
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["填报单位", None])
+    ws.cell(1, 2).value = EVIL
+    ws.cell(1, 2).data_type = "s"
+    ws.append(["报告年度", 2024])
+    for row in grid:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    d = tmp_path / "收到的报告"
+    d.mkdir()
+    for path in REAL_JSON:
+        (d / f"{path.stem}.xlsx").write_bytes((ROOT / "examples" / _example(path)).read_bytes())
+    evil_workbook(d / "evil.xlsx")
+    (d / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")
+    return d
+
+
+def _example(path):
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_examples import AGENCIES
+    return f"{path.name[:4]}_{AGENCIES[path.stem]}.xlsx"
+
+
+def test_neutralise():
+    assert [neutralise(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "正常", 5)] == \
+        ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1", "正常", 5]
+
+
+def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path):
+    out = tmp_path / "结果" / "检查结果.xlsx"
+    out.parent.mkdir()
+    assert main(["check", str(folder), "--out", str(out), "--workers", "1"]) == 1
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["检查结果", "问题清单"]
+    status = {r[0]: r for r in wb["检查结果"].iter_rows(min_row=2, values_only=True)}
+    assert len(status) == len(REAL_JSON) + 2
+    assert status[str(folder / "broken.xlsx")][-1] == "无法读取"
+    assert status[str(folder / "2023_huaian-hongzequ_1.xlsx")][-1] == "有错误"
+    ws = wb["问题清单"]
+    rows = list(ws.iter_rows(min_row=2))
+    wrong = [r for r in rows if r[4].value == "四.total"]
+    assert len(wrong) == 2
+    link = wrong[0][5].hyperlink
+    assert link.target == "../收到的报告/2023_huaian-hongzequ_1.xlsx#'表四'!E5"
+    assert wrong[0][5].value.split(";")[0] == "表四!E5"
+    evil = [r for r in wb["检查结果"].iter_rows(min_row=2) if r[1].value == EVIL]
+    assert len(evil) == 1 and evil[0][1].data_type == "s"  # text, not a formula
+    assert all(not (isinstance(c.value, str) and c.data_type == "f") for r in rows for c in r)
+
+
+def test_csv_output_neutralises_formulas(folder, tmp_path):
+    out = tmp_path / "r.csv"
+    main(["check", str(folder), "--out", str(out), "--workers", "1"])
+    text = out.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["文件", "填报单位"]
+    agencies = {r[1] for r in rows[1:]}
+    assert "'" + EVIL in agencies and EVIL not in agencies
+
+
+def test_json_output_is_the_interchange_shape(folder, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    main(["check", str(folder), "--out", str(out), "--workers", "2"])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    capsys.readouterr()
+    main(["check", str(folder), "--json", "--workers", "1"])
+    printed = json.loads(capsys.readouterr().out)
+    assert data == printed and len(data) == len(REAL_JSON) + 2
+    keys = set(real_report(REAL_JSON[0]).to_interchange().keys())
+    assert all(set(d) == keys for d in data)
+    hongze = next(d for d in data if d["file"].endswith("2023_huaian-hongzequ_1.xlsx"))
+    assert hongze["tables"]["四"]["行政复议"]["总计"] == 0
+    f = next(f for f in hongze["findings"] if f["rule"] == "四.total")
+    assert f["severity"] == "error" and f["cells"][0]["address"] == "表四!E5" and f["difference"] == -11
+    broken = next(d for d in data if d["file"].endswith("broken.xlsx"))
+    assert broken["findings"][0]["rule"] == "workbook.unreadable" and broken["tables"] == {}
+    # the tables read back into the same report
+    report, findings = check_workbook(folder / "2024_huaian-shi_1.xlsx")
+    from xlreport import Report
+    again, unknown = Report.from_interchange(next(d for d in data if d["file"].endswith("2024_huaian-shi_1.xlsx")))
+    assert not unknown and again.values == report.values
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "a.xlsx"
+    target.write_bytes(b"old")
+    with pytest.raises(ExportError, match="不存在"):
+        atomic_write(tmp_path / "nope" / "x.csv", b"1")
+    assert not (tmp_path / "nope").exists()
+    atomic_write(target, b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["a.xlsx"]
+    with pytest.raises(ExportError):
+        write_results(tmp_path / "x.txt", [])
+    assert main(["check", str(ROOT / "examples"), "--out", str(tmp_path / "nope" / "x.xlsx")]) == 1
+
+
+# -- aggregate ---------------------------------------------------------------------------------------------
+
+def _units(tmp_path, n=3):
+    d = tmp_path / "units"
+    d.mkdir()
+    base = real_report(REAL_JSON[-1])
+    reports = []
+    for i in range(n):
+        r = real_report(REAL_JSON[-1], f"单位{i}" if i else "@单位0")
+        for key in ("t3.new.natural", "t3.granted.natural", "t4.review.upheld"):  # still consistent
+            r.values[key] = base.values[key] + i
+        reports.append(r)
+        (d / f"u{i}.xlsx").write_bytes(filled_bytes(r, typed_totals=False))
+    return d, reports
+
+
+def test_aggregate_sums_traces_and_lists_errors(tmp_path):
+    d, reports = _units(tmp_path)
+    bad = real_report(REAL_JSON[-1], "错单位")
+    (d / "z.xlsx").write_bytes(filled_bytes(bad, typed_totals=False))
+    data = edit((d / "z.xlsx").read_bytes(), lambda wb: wb["表四"].cell(5, 5, 999))
+    (d / "z.xlsx").write_bytes(data)
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
+    total, findings = check_workbook(out)  # the roll-up is a filled template that checks itself
+    assert total.agency == "汇总（4个单位）" and total.year == 2024
+    all_reports = reports + [bad]
+    for key in ("t3.new.natural", "t4.review.upheld", "t2.fees.fee_amount"):
+        assert total.values[key] == sum(r.values[key] for r in all_reports)
+    assert not [f for f in findings if f.is_error]
+    wb = load_workbook(out)
+    trace = wb[TRACE_SHEET]
+    header = [c.value for c in trace[1]]
+    col = header.index(total.format.cells["t3.new.natural"].label) + 1
+    assert trace.cell(2, col).value == layout(total.format).places["t3.new.natural"].address
+    contributions = [trace.cell(r, col).value for r in range(4, 8)]
+    assert contributions == [int(r.values["t3.new.natural"]) for r in all_reports]
+    assert trace.cell(3, col).value == sum(contributions)
+    assert trace.cell(4, 1).value == "@单位0" and trace.cell(4, 1).data_type == "s"
+    errs = [r for r in wb[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in errs] == ["错单位"] and "表四" in errs[0][4]
+
+
+def test_aggregate_refuses_a_mix_of_years_or_formats(tmp_path, capsys):
+    out = tmp_path / "x.xlsx"
+    assert main(["aggregate", str(ROOT / "examples"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "不能汇总" in err and "2019版格式" in err and "2024年度" in err
+    assert not out.exists()
+    with pytest.raises(AggregateError, match="没有可以汇总"):
+        (tmp_path / "bad.xlsx").write_bytes(b"")
+        aggregate([tmp_path / "bad.xlsx"], out)
+    assert main(["aggregate", str(ROOT / "examples"), "-o", str(tmp_path / "x.csv")]) == 2
+    d, _ = _units(tmp_path, 2)
+    assert main(["aggregate", str(d), "-o", str(out)]) == 0
+    assert main(["aggregate", str(d), "-o", str(out)]) == 1  # exists, no --force
+    assert main(["aggregate", str(d), "-o", str(out), "--force"]) == 0

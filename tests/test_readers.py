@@ -1,0 +1,213 @@
+"""Readers: the official-shape grid reader, the template reader, the guard against bad input."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REAL_JSON, load_transcription, year_of
+from official_shape import official_grid
+from xlreport import Report, check
+from xlreport.readers.official import norm_label, read_grid
+
+
+def real_report(path, agency="某县教育局") -> Report:
+    data = load_transcription(path)
+    report, unknown = Report.from_interchange({**data, "year": year_of(path), "agency": agency})
+    assert not unknown
+    return report
+
+
+def same_values(a: Report, b: Report) -> bool:
+    keys = set(a.values) | set(b.values)
+    return all(a.values.get(k) == b.values.get(k) for k in keys) and a.missing_tables == b.missing_tables
+
+
+# -- official.read_grid ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_read_grid_finds_every_value_of_a_hand_made_sheet(path):
+    report = real_report(path)
+    report.texts["s6"] = "本年度未收取信息处理费。"
+    got, problems = read_grid({"年报": official_grid(report)})
+    assert same_values(got, report)
+    assert (got.agency, got.year) == ("某县教育局", year_of(path))
+    assert got.texts["s6"] == "本年度未收取信息处理费。"
+    assert [p for p in problems if p.code != "table_missing"] == []
+    def rules(r):
+        return sorted(f.rule for f in check(r) if not f.rule.startswith("layout."))
+    assert rules(got) == rules(report)
+
+
+def test_read_grid_gives_addresses_and_flags_numbers_stored_as_text():
+    report = real_report(REAL_JSON[0])
+    grid = official_grid(report, as_text={"t3.new.natural"})
+    got, problems = read_grid({"Sheet1": grid})
+    addr = got.locations["t3.new.natural"]
+    sheet, a1 = addr.split("!")
+    assert sheet == "Sheet1"
+    col = ord(a1[0]) - 65
+    row = int(a1[1:]) - 1
+    assert grid[row][col] == str(report.values["t3.new.natural"])
+    assert [p.key for p in problems if p.code == "text_number"] == ["t3.new.natural"]
+
+
+def test_read_grid_reports_what_it_cannot_find():
+    report = real_report(REAL_JSON[-1])
+    grid = official_grid(report)
+    grid = [[None if norm_label(v) == norm_label("2.重复申请") else v for v in row] for row in grid]  # a deleted row label
+    got, problems = read_grid({"s": grid})
+    assert any(p.code == "row_missing" and "2.重复申请" in p.message for p in problems)
+    empty, problems = read_grid({"空": [[None, "随便写的"], [1, 2]]}, fmt_hint="2021")
+    assert sorted(p.table for p in problems if p.code == "table_missing") == ["三", "二", "四"]
+    assert sorted(f.rule for f in check(empty) if f.rule == "table.missing") == ["table.missing"] * 3
+
+
+def test_read_grid_tables_on_separate_sheets_and_format_hint():
+    report = real_report(REAL_JSON[2])
+    grid = official_grid(report, with_title=False)
+    split = next(i for i, row in enumerate(grid) if row[0] == report.format.table("三").title)
+    got, _ = read_grid({"表二": grid[:split], "表三四": grid[split:]}, fmt_hint="2021")
+    assert same_values(got, report)
+    assert got.year is None and got.version == "2021"
+
+
+def test_label_normalisation():
+    assert norm_label("1、属于国家秘密") == norm_label("1．属于国家秘密") == norm_label("１.属于国家\n秘密")
+    assert norm_label("（一）予以公开") == norm_label("(一) 予以公开")
+    assert norm_label("危及“三安全一稳定”") == norm_label('危及"三安全一稳定"')
+    assert norm_label("一.本年新收") == norm_label("一、本年新收")
+    assert norm_label(3) == ""
+
+
+# -- workbook files: hand-made .xlsx/.xls, and our template recalculated by LibreOffice ----------------
+
+from workbooks import filled_bytes  # noqa: E402
+from xlreport.batch import check_workbook  # noqa: E402
+from xlreport.libreoffice import convert, find_soffice, recalculate  # noqa: E402
+
+needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+
+
+def save_grid(path, grid, sheet="年报"):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in grid:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    """Hand-made official-shape workbooks and filled templates of every real report, plus their
+    LibreOffice conversions (.xls, and .xlsx recalculated): two soffice calls in all."""
+    root = tmp_path_factory.mktemp("readers")
+    hand, tmpl = root / "hand", root / "tmpl"
+    hand.mkdir(), tmpl.mkdir()
+    out = {"hand": {}, "tmpl": {}}
+    for path in REAL_JSON:
+        report = real_report(path)
+        out["hand"][path.stem] = save_grid(hand / f"{path.stem}.xlsx", official_grid(report))
+        t = tmpl / f"{path.stem}.xlsx"
+        t.write_bytes(filled_bytes(report))
+        out["tmpl"][path.stem] = t
+    if find_soffice() is not None:
+        out["xls"] = dict(zip(out["hand"], convert(list(out["hand"].values()), "xls", root / "xls")))
+        out["recalc"] = dict(zip(out["tmpl"], recalculate(list(out["tmpl"].values()), root / "recalc")))
+    return out
+
+
+def core_rules(findings):
+    return sorted((f.rule, f.where or "") for f in findings if not f.rule.startswith(("layout.", "workbook.")))
+
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_hand_made_xlsx_is_read_by_its_labels(files, path):
+    report = real_report(path)
+    got, findings = check_workbook(files["hand"][path.stem])
+    assert same_values(got, report)
+    assert got.agency == "某县教育局" and got.year == year_of(path)
+    assert core_rules(findings) == core_rules(check(report))
+    assert not any(f.rule.startswith("workbook.") for f in findings)
+    assert got.locations["t3.new.natural"].startswith("年报!")
+
+
+@needs_soffice
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_hand_made_xls_is_read_like_the_xlsx(files, path):
+    a, fa = check_workbook(files["hand"][path.stem])
+    b, fb = check_workbook(files["xls"][path.stem])
+    assert same_values(a, b) and (a.agency, a.year, a.version) == (b.agency, b.year, b.version)
+    assert [f.message for f in fa] == [f.message for f in fb]
+
+
+@needs_soffice
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_a_template_recalculated_by_libreoffice_checks_the_same(files, path):
+    a, fa = check_workbook(files["tmpl"][path.stem])
+    b, fb = check_workbook(files["recalc"][path.stem])
+    assert same_values(a, b)
+    assert [(f.rule, f.message) for f in fa] == [(f.rule, f.message) for f in fb]
+
+
+def test_label_missing_fires_on_a_hand_made_sheet_without_a_row(tmp_path):
+    report = real_report(REAL_JSON[-1])
+    grid = [[None if norm_label(v) == norm_label("（一）予以公开") else v for v in row]
+            for row in official_grid(report)]
+    _, findings = check_workbook(save_grid(tmp_path / "x.xlsx", grid))
+    f = next(f for f in findings if f.rule == "workbook.label_missing")
+    assert f.is_error and "（一）予以公开" in f.message and f.table == "三"
+    _, findings = check_workbook(save_grid(tmp_path / "y.xlsx", official_grid(report)))
+    assert "workbook.label_missing" not in {f.rule for f in findings}
+
+
+def test_number_as_text_on_a_hand_made_sheet(tmp_path):
+    report = real_report(REAL_JSON[-1])
+    _, findings = check_workbook(save_grid(tmp_path / "x.xlsx", official_grid(report, as_text={"t4.review.upheld"})))
+    f = next(f for f in findings if f.rule == "workbook.number_as_text")
+    assert len(f.cells) == 1 and f.cells[0].key == "t4.review.upheld"
+
+
+# -- the OOXML reader --------------------------------------------------------------------------------------
+
+from xlreport.readers.ooxml import Book, parse_range  # noqa: E402
+
+
+def test_parse_range():
+    assert parse_range("'表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)
+    assert parse_range("Sheet1!A1") == ("Sheet1", 1, 1, 1, 1)
+    assert parse_range("'it''s'!$B$2") == ("it's", 2, 2, 2, 2)
+    assert parse_range("#REF!") is None and parse_range("'表三'!#REF!") is None
+
+
+def test_ooxml_reads_shared_strings_cached_values_and_any_attribute_order(tmp_path):
+    import zipfile
+    sheet = ('<worksheet><sheetData><row r="1">'
+             '<c r="A1" t="s"><v>1</v></c><c r="B1"><f>1+1</f><v>2</v></c>'
+             '<c s="3" r="C1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c><c r="D1" t="e"><v>#VALUE!</v></c>'
+             '<c r="E1" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c><c r="F1"/>'
+             '<c r="G1"><v>1.5</v></c></row></sheetData><sheetProtection sheet="1"/></worksheet>')
+    path = tmp_path / "m.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="A&amp;B" sheetId="1" r:id="rId1"/>'
+                                      '</sheets><definedNames><definedName name="X">\'A&amp;B\'!$A$1'
+                                      '</definedName></definedNames></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships><Relationship Id="rId1" '
+                                                'Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", "<sst><si><t>零</t></si><si><r><t>一</t></r><r><t>二</t></r></si></sst>")
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    with zipfile.ZipFile(path) as z:
+        book = Book(z)
+        assert book.sheet_names == ["A&B"] and book.names == {"X": "'A&B'!$A$1"}
+        sh = book.sheet("A&B")
+        assert sh.protected
+        cells = sh.cells
+        assert cells[(1, 1)].value == "一二"
+        assert (cells[(1, 2)].value, cells[(1, 2)].formula) == (2, "1+1")
+        assert (cells[(1, 3)].value, cells[(1, 3)].formula) == ("ab", '"a"&"b"')
+        assert cells[(1, 4)].type == "e"
+        assert cells[(1, 5)].value == "富文本" and cells[(1, 6)].value is None and cells[(1, 7)].value == 1.5
+        assert book.grid("A&B")[0][:2] == ["一二", 2]

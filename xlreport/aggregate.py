@@ -1,0 +1,175 @@
+"""The roll-up: the sums of many units' reports in one filled template, traced to each unit.
+
+    from xlreport.aggregate import aggregate, AggregateError
+    result = aggregate(["各部门/"], "汇总.xlsx", workers=2)
+
+Only reports of one format version and one report year are summed (a mix is refused with a
+message that lists the groups).  Every input cell is the sum of the units' numbers (a blank
+or unreadable value adds nothing and is listed); totals stay the template's formulas, so the
+roll-up checks itself like any filled template.  Two extra sheets: 汇总来源 (one row per unit,
+one column per summed cell, the units' contributions) and 有错误的单位 (units whose reports had
+errors, and files that could not be read).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .batch import PASS, SKIPPED, UNREADABLE, iter_results
+from .exports import atomic_write
+from .formats import Format
+from .layout import layout
+from .model import Report
+from .values import is_number
+
+TRACE_SHEET = "汇总来源"
+ERRORS_SHEET = "有错误的单位"
+
+__all__ = ["AggregateError", "Aggregate", "aggregate", "sum_reports"]
+
+
+class AggregateError(Exception):
+    """The reports cannot be summed (a mix of formats or years, nothing readable); Chinese message."""
+
+
+@dataclass
+class Aggregate:
+    report: Report  # the sums
+    units: list[dict] = field(default_factory=list)  # summary rows of the summed units
+    contributions: list[dict] = field(default_factory=list)  # per unit: key -> value as read
+    failed: list[dict] = field(default_factory=list)  # units with errors / unreadable files
+    path: Path | None = None
+
+
+def _group(report: Report) -> tuple:
+    return (report.version, report.year, tuple(sorted(report.layouts.items())))
+
+
+def _describe(group) -> str:
+    version, year, layouts = group
+    text = f"{year or '未填年度'}年度、{version}版格式"
+    if layouts:
+        text += "（" + "、".join(f"表{t}为{v}版" for t, v in layouts) + "）"
+    return text
+
+
+def sum_reports(reports: list[Report], agency: str | None = None) -> Report:
+    """The report whose inputs are the sums of ``reports``' inputs (same format and year)."""
+    first = reports[0]
+    fmt: Format = first.format
+    out = Report(fmt, agency=agency, year=first.year, layouts=dict(first.layouts))
+    present = set()
+    for r in reports:
+        present |= set(r.values)
+    for cell in fmt.cells.values():
+        if cell.key not in present:
+            continue
+        if not cell.is_input:
+            out.values[cell.key] = None
+            continue
+        total, any_number = Decimal(0), False
+        for r in reports:
+            v = r.values.get(cell.key)
+            if is_number(v):
+                total += v
+                any_number = True
+        out.values[cell.key] = total if any_number else None
+    return out
+
+
+def aggregate(paths, output, workers: int | None = None, agency: str | None = None,
+              force: bool = False) -> Aggregate:
+    """Sum the reports under ``paths`` into a filled template written to ``output`` (.xlsx)."""
+    from .template import build_workbook, workbook_bytes
+
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise AggregateError(f"输出文件“{output}”应以 .xlsx 结尾")
+    if output.exists() and not force:
+        raise AggregateError(f"文件“{output}”已存在；如需覆盖请加 --force")
+    reports, units, failed = [], [], []
+    for res in iter_results(paths, workers=workers, want_report=True):
+        s = res.summary
+        if s["status"] == SKIPPED:
+            continue
+        if s["status"] == UNREADABLE:
+            failed.append({**s, "message": res.findings[0]["message"] if res.findings else ""})
+            continue
+        report = res.report()
+        reports.append(report)
+        units.append(s)
+        if s["status"] != PASS:
+            errors = [f["message"] for f in res.findings if f["severity"] == "error"]
+            failed.append({**s, "message": "；".join(errors[:3]) + ("……" if len(errors) > 3 else "")})
+    if not reports:
+        raise AggregateError("没有可以汇总的报告（文件都无法读取或没有找到工作簿）")
+    groups = Counter(_group(r) for r in reports)
+    if len(groups) > 1:
+        lines = "；".join(f"{_describe(g)} {n} 份" for g, n in groups.most_common())
+        raise AggregateError(f"报告的格式版本或年度不一致，不能汇总：{lines}。请按年度和格式分别汇总。")
+    name = agency or f"汇总（{len(reports)}个单位）"
+    total = sum_reports(reports, name)
+    wb = build_workbook(report=total, agency=name, year=total.year)
+    _trace_sheet(wb, total, reports, units)
+    _errors_sheet(wb, failed)
+    path = atomic_write(output, workbook_bytes(wb))
+    return Aggregate(total, units, [r.values for r in reports], failed, path)
+
+
+def _text(cell, value):
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # a unit name beginning with '=' stays text
+    return cell
+
+
+def _trace_sheet(wb, total: Report, reports: list[Report], units: list[dict]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(TRACE_SHEET)
+    places = layout(total.format).places
+    keys = [c.key for c in total.format.inputs if c.key in total.values]
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    _text(ws.cell(1, 1), "单元格").font = bold
+    _text(ws.cell(2, 1), "汇总表中的位置").font = bold
+    _text(ws.cell(3, 1), "合计").font = bold
+    _text(ws.cell(1, 2), "文件").font = bold
+    for j, key in enumerate(keys, start=3):
+        cell = total.format.cells[key]
+        _text(ws.cell(1, j), cell.label).alignment = wrap
+        _text(ws.cell(2, j), places[key].address if key in places else "（模板中无此单元格）")
+        v = total.values.get(key)
+        ws.cell(3, j, int(v) if is_number(v) and v == v.to_integral_value() else (float(v) if is_number(v) else None))
+    for i, (report, unit) in enumerate(zip(reports, units), start=4):
+        _text(ws.cell(i, 1), unit["agency"] or "（未填单位）")
+        _text(ws.cell(i, 2), unit["file"])
+        for j, key in enumerate(keys, start=3):
+            v = report.values.get(key)
+            if is_number(v):
+                ws.cell(i, j, int(v) if v == v.to_integral_value() else float(v))
+            elif v is not None:
+                _text(ws.cell(i, j), f"无效：{v}")
+    ws.freeze_panes = "C4"
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 30
+    ws.row_dimensions[1].height = 80
+
+
+def _errors_sheet(wb, failed: list[dict]) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(ERRORS_SHEET)
+    heads = ["填报单位", "文件", "状态", "错误", "说明"]
+    for j, h in enumerate(heads, start=1):
+        _text(ws.cell(1, j), h).font = Font(bold=True)
+    for i, row in enumerate(failed, start=2):
+        for j, v in enumerate([row.get("agency") or "—", row["file"], row["status"], row["errors"],
+                               row.get("message", "")], start=1):
+            _text(ws.cell(i, j), v)
+    if not failed:
+        _text(ws.cell(2, 1), "所有报告均未发现错误")
+    for col, w in zip("ABCDE", (28, 36, 10, 6, 90)):
+        ws.column_dimensions[col].width = w

@@ -1,0 +1,46 @@
+"""``xlreport addin``: build and install the Excel ribbon add-in (政务公开年报 tab)."""
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "addin", help="生成或安装 Excel 功能区加载项（“政务公开年报”选项卡）",
+        description="Excel 加载项：在功能区增加“政务公开年报”选项卡（校验、填充合计、清除标记、新建模板、帮助）。"
+                    "加载项由本机已安装的 xlwings 的功能区模板生成，须与本机 xlwings 版本一致。")
+    sub = p.add_subparsers(dest="addin_command", metavar="操作")
+    b = sub.add_parser("build", help="生成加载项文件（.xlam），任何系统均可",
+                       description="由本机 xlwings 的功能区加载项模板和 macros/ 中的功能区文件生成 .xlam。")
+    b.add_argument("-o", "--output", required=True, metavar="文件.xlam", help="输出文件路径")
+    b.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    b.set_defaults(handler=run_build)
+    i = sub.add_parser("install", help="生成并安装加载项（Windows/macOS，通过 xlwings 安装程序）",
+                       description="生成加载项并用 xlwings 自带的安装程序装入 Excel 的启动文件夹（XLSTART）。")
+    i.set_defaults(handler=run_install)
+    p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
+
+
+def run_build(args) -> int:
+    from ..addin import AddinError, build, xlwings_version
+    try:
+        path = build(args.output, force=args.force)
+    except AddinError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    print(f"已生成 Excel 加载项：{path}（基于 xlwings {xlwings_version()}）")
+    print("安装：xlreport addin install，或在 Excel 中“文件—选项—加载项—管理 Excel 加载项—浏览”选中此文件。")
+    return 0
+
+
+def run_install(args) -> int:
+    from ..addin import AddinError, install
+    try:
+        out = install()
+    except AddinError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    if out:
+        print(out.rstrip())
+    print("已安装 xlreport 加载项。请重新启动 Excel，功能区中会出现“政务公开年报”选项卡。")
+    return 0

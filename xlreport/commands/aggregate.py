@@ -1,0 +1,55 @@
+"""``xlreport aggregate``: sum many units' reports into one filled template."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "aggregate", help="把多个单位的报告汇总成一份（填好的模板 + 来源追溯 + 有错误的单位）",
+        description="汇总同一年度、同一格式版本的报告：输出一份填好的模板（各输入单元格为各单位之和，合计为公式），"
+                    "另有“汇总来源”表（每个单位对每个单元格的数值）和“有错误的单位”表。"
+                    "退出码：0 已生成，1 不能汇总（格式或年度不一致、没有可读的报告），2 用法错误。")
+    p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹")
+    p.add_argument("-o", "--output", required=True, metavar="文件.xlsx", help="输出的汇总工作簿")
+    p.add_argument("--agency", metavar="单位", help="写入汇总表封面的单位名称（默认“汇总（N个单位）”）")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..aggregate import AggregateError, aggregate
+    from ..exports import ExportError
+    from ..readers.guard import listed
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"用法错误：找不到：{'、'.join(missing)}", file=sys.stderr)
+        return 2
+    if Path(args.output).suffix.lower() != ".xlsx" or Path(args.output).is_dir():
+        print(f"用法错误：输出文件“{args.output}”应为 .xlsx 文件", file=sys.stderr)
+        return 2
+    if args.workers is not None and args.workers < 1:
+        print("用法错误：--workers 应为正整数", file=sys.stderr)
+        return 2
+    if not listed(args.paths):
+        print(f"用法错误：在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
+        return 2
+    try:
+        result = aggregate(args.paths, args.output, workers=args.workers, agency=args.agency, force=args.force)
+    except (AggregateError, ExportError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    r = result.report
+    print(f"已汇总 {len(result.units)} 个单位的{r.year or ''}年度报告（{r.version}版格式）：{result.path}")
+    bad = [f for f in result.failed if f["status"] != "无法读取"]
+    unreadable = [f for f in result.failed if f["status"] == "无法读取"]
+    if bad:
+        print(f"其中 {len(bad)} 个单位的报告有错误（已计入汇总，见“有错误的单位”表）：" +
+              "、".join((f["agency"] or Path(f["file"]).name) for f in bad[:20]) + ("……" if len(bad) > 20 else ""))
+    if unreadable:
+        print(f"{len(unreadable)} 个文件无法读取，未计入汇总：" +
+              "、".join(Path(f["file"]).name for f in unreadable[:20]) + ("……" if len(unreadable) > 20 else ""))
+    return 0

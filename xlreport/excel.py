@@ -1,0 +1,812 @@
+"""The Python behind the ribbon buttons of the Excel add-in (tab 政务公开年报).
+
+The VBA callback passes each button's tag to :func:`on_ribbon`; everything else happens
+here, through xlwings, on the **active** workbook (``Book.caller()`` would return the add-in
+itself).  The same code runs on xlwings' desktop engines (Excel on Windows/macOS) and on its
+remote engine (``xlwings.Book(json=...)``), which is how the tests drive it on Linux.
+
+Tags: ``check`` (校验), ``fill`` (填充合计), ``clear`` (清除标记), ``new:<year>`` (新建模板),
+``help`` (帮助).
+
+Two kinds of workbook are understood:
+
+- **our template** (any format version; recognised by its hidden sheet ``_xlreport``, which
+  names the format and the template version, so older templates keep their own layout):
+  each table block (``T3_main``, ``T2_item1``, ...) is read with one bulk read; filling the
+  totals means putting back every total formula (one write per rectangle of total cells);
+- **a hand-made workbook in the official shape**: each sheet's used range is read in one
+  bulk read and the tables are found by their labels (:mod:`xlreport.readers.official`);
+  filling the totals means writing the derived numbers into the total cells that are blank
+  or wrong.
+
+Input cells are never written.  Findings come from :func:`xlreport.engine.check`, exactly
+as ``xlreport check`` computes them; they are listed on the sheet 校验结果 (one bulk write,
+with a link to each cell) and marked in colour (one colour write per table block).
+
+Excel round trips of one 校验 (template), whatever the number of findings::
+
+    reads  = 1 (_xlreport) + 1 (cover) + 2 x blocks (6 in 2021, 7 in 2019: each block's defined
+             name, checked against the layout, and its values) + 1 (old 校验结果, if any)
+             [+ 6 formula reads of the total rectangles on desktop Excel]
+    writes = 6 (total rectangles) + blocks (colours) + 1 (add or clear 校验结果) + 1 (its values)
+             + len(RESULT_WIDTHS) (column widths) + 1 (activate) + 1 (message box)
+
+plus the protection seam (desktop only: one call per protected sheet written, and the
+workbook structure).  :data:`last_run` records the counts of the latest run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .engine import CellRef, Finding, check, derive_totals
+from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
+from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
+from .model import Report
+from .readers.template_reader import rule_finding
+from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
+from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
+from .values import Invalid, is_number, normalize, plain
+
+RESULT_SHEET = "校验结果"
+RESULT_TITLE = "校验结果："  # the first cell of a result sheet written here begins with this
+TITLE = "政务公开年报"
+MARK_COLORS = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}  # worst severity of a cell's findings
+TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells have none)
+RESULT_HEADER = ("序号", "级别", "规则", "说明", "单元格", "处理", "标记的单元格")
+RESULT_WIDTHS = (6, 6, 22, 70, 14, 14, 30)
+RESULT_FIRST_ROW = 4  # summary on row 1, header on row 3
+MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
+KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
+HELP_TEXT = (
+    "政务公开年报加载项\n\n"
+    "校验：按勾稽关系检查当前工作簿（与 xlreport check 相同的规则），填回合计，"
+    "把有误的单元格标成红色（错误）或黄色（提示），并在“校验结果”表中逐条列出，点击单元格地址可跳转。\n"
+    "填充合计：只填回合计（模板中恢复合计公式；自制表格中写入正确的合计数），不改动填报数据。\n"
+    "清除标记：去掉校验标记，删除“校验结果”表。\n"
+    "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。\n\n"
+    "说明文档：docs/addin.md（xlreport 项目）。")
+
+
+class NotAReport(Exception):
+    """The active workbook is not an annual report; the message is Chinese."""
+
+
+# -- one run: counts of Excel round trips ------------------------------------------------
+
+@dataclass
+class Run:
+    action: str
+    reads: int = 0
+    writes: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reader remarks (hand-made workbooks)
+    filled: list[str] = field(default_factory=list)  # addresses of totals filled
+    marked: dict[str, str] = field(default_factory=dict)  # address -> colour
+    message: str = ""
+    kind: str | None = None  # "template" | "official"
+
+
+last_run: Run | None = None
+
+
+def _read(run: Run, rng, **options):
+    run.reads += 1
+    return rng.options(ndim=2, **options).value
+
+
+# -- protection: the one desktop-only seam --------------------------------------------------
+
+class Protection:
+    """Unprotect before writing and protect again afterwards.  The template protects its
+    sheets and the workbook structure with a password; only desktop Excel can lift that, so
+    this is the single place that touches the platform API.  The remote engine has no
+    protection API (its client applies the actions itself), so there this does nothing."""
+
+    def __init__(self, password: str = DEFAULT_PASSWORD):
+        self.password = password
+        self.calls: list[tuple[str, str]] = []  # (verb, sheet or "workbook"), for the record
+
+    def unprotect(self, book, sheets: list[str], structure: bool) -> None:
+        if structure:
+            self.calls.append(("unprotect", "workbook"))
+        self.calls += [("unprotect", s) for s in sheets]
+        api = _desktop(book)
+        if api is None:
+            return
+        pw = self.password
+        if structure:
+            _call(api, "Unprotect", pw) if _windows() else _call(api, "unprotect", password=pw)
+        for name in sheets:
+            sh = book.sheets[name].api
+            _call(sh, "Unprotect", pw) if _windows() else _call(sh, "unprotect", password=pw)
+
+    def protect(self, book, sheets: list[str], structure: bool) -> None:
+        self.calls += [("protect", s) for s in sheets]
+        if structure:
+            self.calls.append(("protect", "workbook"))
+        api = _desktop(book)
+        if api is None:
+            return
+        pw = self.password
+        for name in sheets:  # the template's options: formatting cells locked, rows/columns free
+            sh = book.sheets[name].api
+            if _windows():
+                sh.Protect(Password=pw, DrawingObjects=True, Contents=True, Scenarios=True,
+                           AllowFormattingCells=False, AllowFormattingColumns=True, AllowFormattingRows=True)
+            else:
+                sh.protect(password=pw, drawing_objects=True, contents=True, scenarios=True,
+                           allow_formatting_cells=False, allow_formatting_columns=True,
+                           allow_formatting_rows=True)
+        if structure:
+            if _windows():
+                api.Protect(Password=pw, Structure=True, Windows=False)
+            else:
+                api.protect_workbook(password=pw, structure=True, windows=False)
+
+
+def _windows() -> bool:
+    return sys.platform.startswith("win")
+
+
+def _desktop(book):
+    """The platform object of a desktop book, None on the remote engine."""
+    if getattr(getattr(book.app, "engine", None), "name", "remote") == "remote":
+        return None
+    return book.api
+
+
+def _call(obj, name, *args, **kwargs):
+    try:
+        return getattr(obj, name)(*args, **kwargs)
+    except Exception as e:  # a wrong password or a platform difference: say it in Chinese
+        raise NotAReport(f"无法取消保护（{e}）。如模板使用了非默认密码，请先手工撤销工作表保护和工作簿保护。") from None
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+@dataclass
+class Located:
+    kind: str  # "template" | "official"
+    report: Report
+    fmt: Format
+    template_version: str | None = None
+    problems: list[str] = field(default_factory=list)
+    reader: list[Finding] = field(default_factory=list)  # what the batch reader says of the workbook
+    result_rows: list[list] | None = None  # the old 校验结果 lines, if the sheet exists
+    foreign_result: bool = False  # a sheet named 校验结果 that this add-in did not write
+
+
+def _refuse_foreign_result(located: Located) -> None:
+    if located.foreign_result:
+        raise NotAReport(f"工作簿中已有名为“{RESULT_SHEET}”的工作表，但不是本加载项生成的。"
+                         "为免覆盖其中的内容，没有做任何修改；请把它改名后再点按钮。")
+
+
+def _sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def _meta(book, run: Run) -> dict[str, object]:
+    rows = _read(run, book.sheets[META_SHEET].range("A1:B30"))
+    return {str(k): v for k, v, *_ in rows if isinstance(k, str)}
+
+
+def _int(v) -> int | None:
+    n = normalize(v) if not isinstance(v, (dt.date, dt.datetime)) else None
+    if is_number(n) and n == n.to_integral_value():
+        return int(n)
+    return None
+
+
+def _read_template(book, run: Run, meta: dict) -> Located:
+    version = str(meta.get("format_version") or "").strip()
+    tversion = str(_int(meta.get("template_version")) or meta.get("template_version") or "").strip()
+    if version not in FORMATS:
+        raise NotAReport(f"隐藏工作表“{META_SHEET}”中的格式版本“{version}”无法识别，无法校验。")
+    if tversion not in KNOWN_TEMPLATE_VERSIONS:
+        raise NotAReport(f"此工作簿由更新版本的 xlreport 生成（模板版本 {tversion}），请先升级 xlreport"
+                         "（pip install -U xlreport）再校验。")
+    fmt = FORMATS[version]
+    lay = layout(fmt)
+    names = _sheet_names(book)
+    missing = [s.name for s in lay.sheets if s.name not in names]
+    if missing:
+        raise NotAReport(f"模板中的工作表“{'、'.join(missing)}”已被删除或改名，无法校验。")
+    moved = _moved_blocks(book, run, lay)
+    if moved:
+        raise NotAReport(f"模板的版式已被改动（{'、'.join(moved)} 所在的行列被插入或删除），加载项不能安全地填写合计，"
+                         "没有做任何修改。请用 xlreport check 检查此文件，或把数据填入新模板。")
+    values: dict[str, object] = {}
+    locations: dict[str, str] = {}
+    as_text: dict[str, list] = {}
+    by_origin: dict[tuple[str, int, int], str] = {p_key: k for k, p_key in
+                                                   ((k, (p.sheet, p.row, p.col)) for k, p in lay.places.items())}
+    for name, (sheet, r1, c1, r2, c2) in lay.names.items():
+        if not name.startswith("T") or name.startswith("TEXT_"):
+            continue
+        grid = _read(run, book.sheets[sheet].range((r1, c1), (r2, c2)))
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                key = by_origin.get((sheet, r1 + i, c1 + j))
+                if key is not None and key in fmt.cells:
+                    values[key] = normalize(_plain_value(v))
+                    locations[key] = lay.places[key].address
+                    cell = fmt.cells[key]
+                    if cell.is_input and isinstance(v, str) and v.strip() and is_number(values[key]):
+                        as_text.setdefault(cell.table.id, []).append(
+                            CellRef(key, cell.label, locations[key]))
+    cover = next(s for s in lay.sheets if s.name == COVER_SHEET)
+    grid = _read(run, book.sheets[COVER_SHEET].range((1, 1), (cover.nrows, cover.ncols)))
+
+    def at(key):
+        p = lay.places[key]
+        try:
+            return grid[p.row - 1][p.col - 1]
+        except IndexError:
+            return None
+
+    agency = at("agency")
+    year = _int(at("year"))
+    report = Report(fmt, values, agency=str(agency).strip() if agency not in (None, "") else None, year=year,
+                    source=book.name, locations=locations)
+    for s in fmt.sections:
+        text = at(s.id)
+        report.texts[s.id] = str(text) if text not in (None, "") else None
+        report.locations[s.id] = lay.places[s.id].address
+    order = {k: i for i, k in enumerate(fmt.cells)}
+    overwritten = _overwritten_totals(book, run, fmt)
+    reader = [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+                           cells="、".join(r.address for r in sorted(refs, key=lambda r: order[r.key])))
+              for tid, refs in as_text.items()] if as_text else []
+    if overwritten:
+        by_table: dict[str, list] = {}
+        for key in sorted(overwritten, key=order.get):
+            cell = fmt.cells[key]
+            by_table.setdefault(cell.table.id, []).append(CellRef(key, cell.label, locations[key]))
+        reader = [rule_finding("workbook.formula_overwritten", refs, table=tid,
+                               cells="、".join(r.address for r in refs)) for tid, refs in by_table.items()] + reader
+    return Located("template", report, fmt, tversion, reader=reader)
+
+
+def _overwritten_totals(book, run: Run, fmt: Format) -> list[str]:
+    """Total cells whose formula was typed over or deleted (one formula read per rectangle of
+    totals).  Only desktop Excel answers this: the remote engine's payload carries values, not
+    formulas, so there the list is empty (the totals are put back all the same)."""
+    lay = layout(fmt)
+    by_sheet: dict[str, list[Place]] = {}
+    key_at = {}
+    for cell in fmt.totals:
+        p = lay.places[cell.key]
+        by_sheet.setdefault(p.sheet, []).append(p)
+        key_at[(p.sheet, p.row, p.col)] = cell.key
+    out = []
+    for sheet, places in by_sheet.items():
+        for a, b in rectangles(places):
+            try:
+                got = book.sheets[sheet].range((a.row, a.col), (b.row, b.col)).formula
+            except NotImplementedError:
+                return []
+            run.reads += 1
+            if not isinstance(got, (list, tuple)):
+                got = ((got,),)
+            elif got and not isinstance(got[0], (list, tuple)):
+                got = (tuple(got),) if a.row == b.row else tuple((g,) for g in got)
+            for i, row in enumerate(got):
+                for j, f in enumerate(row):
+                    if not (isinstance(f, str) and f.startswith("=")):
+                        out.append(key_at[(sheet, a.row + i, a.col + j)])
+    return out
+
+
+def _block_names(lay) -> list[str]:
+    return [n for n in lay.names if n.startswith("T") and not n.startswith("TEXT_")]
+
+
+def _norm_ref(text):
+    """``='表三'!$D$5:$J$29`` -> ("表三", "D5", "J29"); a single cell ``B8`` equals ``B8:B8``."""
+    flat = re.sub(r"[=$'\s]", "", str(text or ""))
+    sheet, _, cells = flat.rpartition("!")
+    first, _, last = cells.upper().partition(":")
+    return sheet, first, last or first
+
+
+def _moved_blocks(book, run: Run, lay) -> list[str]:
+    """Table blocks whose defined name no longer points where this template version put them
+    (rows or columns inserted after lifting the protection).  A deleted name is no evidence."""
+    moved = []
+    for name in _block_names(lay):
+        try:
+            refers = book.names[name].refers_to
+        except Exception:  # the name is gone (KeyError) or unreadable
+            continue
+        finally:
+            run.reads += 1
+        if _norm_ref(refers) != _norm_ref(lay.name_ref(name)):
+            moved.append(name)
+    return moved
+
+
+def _format_by_names(book) -> Format | None:
+    """An old template without the hidden sheet: its format by the height of ``T3_main``."""
+    try:
+        refers = book.names["T3_main"].refers_to
+    except Exception:
+        return None
+    m = re.search(r"\$?[A-Z]+\$?(\d+):\$?[A-Z]+\$?(\d+)", str(refers))
+    if not m:
+        return None
+    height = int(m.group(2)) - int(m.group(1)) + 1
+    for fmt in FORMATS.values():
+        _, r1, _, r2, _ = layout(fmt).names["T3_main"]
+        if r2 - r1 + 1 == height:
+            return fmt
+    return None
+
+
+def _plain_value(v):
+    """A cell value as xlwings returns it, made ready for ``normalize`` (dates stay text)."""
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def _read_official(book, run: Run) -> Located:
+    from .readers.official import read_grid
+
+    sheets = {}
+    for sheet in book.sheets:
+        if sheet.name in (RESULT_SHEET, META_SHEET):
+            continue
+        used = sheet.used_range
+        last_row = min(used.row + used.shape[0] - 1, MAX_GRID[0])  # formatting can stretch a used range
+        last_col = min(used.column + used.shape[1] - 1, MAX_GRID[1])  # to the sheet's end
+        sheets[sheet.name] = [list(row) for row in _read(run, sheet.range((1, 1), (last_row, last_col)))]
+    report, problems = read_grid(sheets)
+    if len(report.missing_tables) == len(report.format.tables):
+        raise NotAReport("当前工作簿不是政府信息公开工作年度报告：既不是 xlreport 模板，也没有找到"
+                         "表二、表三、表四的官方表头。没有做任何修改。")
+    report.source = book.name
+    return Located("official", report, report.format, None, [], _grid_findings(report, problems))
+
+
+def _grid_findings(report: Report, problems) -> list[Finding]:
+    """The reader findings of a hand-made workbook, worded as ``xlreport check`` words them."""
+    missing: dict[str, list[str]] = {}
+    as_text: dict[str, list] = {}
+    for p in problems:
+        if p.code in ("row_missing", "column_missing"):
+            missing.setdefault(p.table, []).append(p.message.split("未找到", 1)[-1])
+        elif p.code == "text_number":
+            cell = report.format.cells[p.key]
+            as_text.setdefault(p.table, []).append(CellRef(p.key, cell.label, p.address))
+    out = [rule_finding("workbook.label_missing", table=tid, labels="；".join(labels))
+           for tid, labels in missing.items()]
+    out += [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+                         cells="、".join(r.address for r in refs)) for tid, refs in as_text.items()]
+    return out
+
+
+def locate(book, run: Run) -> Located:
+    """Read the active workbook: our template (by its hidden sheet) or the official shape."""
+    names = _sheet_names(book)
+    meta = _meta(book, run) if META_SHEET in names else {}
+    if meta.get("format_version") is None:
+        fmt = _format_by_names(book)  # an old template that lost its hidden sheet
+        if fmt is not None:
+            meta = {"format_version": fmt.version, "template_version": KNOWN_TEMPLATE_VERSIONS[0]}
+    if meta.get("format_version") is not None:
+        located = _read_template(book, run, meta)
+    else:
+        located = _read_official(book, run)
+    if RESULT_SHEET in names:
+        sheet = book.sheets[RESULT_SHEET]
+        used = sheet.used_range
+        located.result_rows = _read(run, sheet.range((1, 1), (used.row + used.shape[0] - 1,
+                                                              max(len(RESULT_HEADER), used.column + used.shape[1] - 1))))
+        first = located.result_rows[0][0] if located.result_rows and located.result_rows[0] else None
+        located.foreign_result = not (isinstance(first, str) and first.startswith(RESULT_TITLE))
+    return located
+
+
+# -- what to write ------------------------------------------------------------------------------
+
+def _place(address: str) -> Place | None:
+    m = re.fullmatch(r"(.+)!\$?([A-Z]{1,3})\$?(\d+)", address or "")
+    if not m:
+        return None
+    return Place(m.group(1).strip("'"), int(m.group(3)), col_index(m.group(2)))
+
+
+def _marked_keys(f: Finding) -> list:
+    """The cells a finding marks: the total a defining rule derives, else every cell named."""
+    rule = RULES.get(f.rule)
+    cells = f.cells[:1] if isinstance(rule, SumRule) and rule.defines else f.cells
+    return [c for c in cells if c.address]
+
+
+def _marks(findings: list[Finding]) -> dict[str, str]:
+    severity: dict[str, str] = {}
+    for f in findings:
+        for c in _marked_keys(f):
+            if severity.get(c.address) != ERROR:
+                severity[c.address] = f.severity
+    return {a: MARK_COLORS.get(s, MARK_COLORS["warning"]) for a, s in severity.items()}
+
+
+def _old_marks(located: Located) -> list[str]:
+    """Addresses marked by the previous 校验 (the last column of the old 校验结果 sheet)."""
+    out = []
+    for row in (located.result_rows or [])[RESULT_FIRST_ROW - 1:]:
+        if len(row) >= len(RESULT_HEADER) and isinstance(row[len(RESULT_HEADER) - 1], str):
+            out += [a for a in row[len(RESULT_HEADER) - 1].split("、") if a]
+    return out
+
+
+def _derived_fillable(report: Report) -> dict[str, Decimal]:
+    """Derived totals that can be written: every input beneath them is a number or blank."""
+    defs = definitions(report.format)
+
+    def clean(key, seen=()):
+        if key in seen:
+            return False
+        parts = defs.get(key)
+        if parts is None:
+            return not isinstance(report.values.get(key), Invalid)
+        return all(clean(k, seen + (key,)) for k, _ in parts)
+
+    return {k: v for k, v in derive_totals(report).items() if clean(k)}
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+def _fill_template(book, run: Run, located: Located) -> None:
+    fmt = located.fmt
+    lay = layout(fmt)
+    formulas = Formulas(fmt, lay)
+    by_sheet: dict[str, list[Place]] = {}
+    key_at: dict[tuple[str, int, int], str] = {}
+    for cell in fmt.totals:
+        p = lay.places[cell.key]
+        by_sheet.setdefault(p.sheet, []).append(p)
+        key_at[(p.sheet, p.row, p.col)] = cell.key
+    for sheet, places in by_sheet.items():
+        for a, b in rectangles(places):
+            matrix = [[formulas.total(key_at[(sheet, r, c)]) for c in range(a.col, b.col + 1)]
+                      for r in range(a.row, b.row + 1)]
+            book.sheets[sheet].range((a.row, a.col), (b.row, b.col)).formula = matrix
+            run.writes += 1
+    derived = derive_totals(located.report)
+    run.filled = [lay.places[k].address for k, v in derived.items()
+                  if located.report.values.get(k) != v]
+
+
+def _fill_official(book, run: Run, located: Located) -> None:
+    report = located.report
+    todo: dict[str, dict[tuple[int, int], Decimal]] = {}
+    for key, value in _derived_fillable(report).items():
+        if report.values.get(key) == value:
+            continue
+        p = _place(report.location(key))
+        if p is None:
+            continue
+        todo.setdefault(p.sheet, {})[(p.row, p.col)] = value
+        run.filled.append(p.address)
+    for sheet, cells in todo.items():
+        places = [Place(sheet, r, c) for r, c in sorted(cells)]
+        for a, b in rectangles(places):
+            matrix = [[plain(cells[(r, c)]) for c in range(a.col, b.col + 1)] for r in range(a.row, b.row + 1)]
+            book.sheets[sheet].range((a.row, a.col), (b.row, b.col)).value = matrix
+            run.writes += 1
+
+
+def _colour_template(book, run: Run, located: Located, marks: dict[str, str]) -> None:
+    """One colour write per table block: the marks, and the template's own fill elsewhere
+    (which also removes the marks of an earlier run)."""
+    fmt = located.fmt
+    lay = layout(fmt)
+    key_at = {(p.sheet, p.row, p.col): k for k, p in lay.places.items() if k in fmt.cells}
+    for name, (sheet, r1, c1, r2, c2) in lay.names.items():
+        if not name.startswith("T") or name.startswith("TEXT_"):
+            continue
+        matrix = []
+        for r in range(r1, r2 + 1):
+            row = []
+            for c in range(c1, c2 + 1):
+                key = key_at.get((sheet, r, c))
+                if key is None:
+                    row.append(...)
+                    continue
+                default = None if fmt.cells[key].is_input else TOTAL_COLOR
+                row.append(marks.get(lay.places[key].address, default))
+            matrix.append(row)
+        book.sheets[sheet].range((r1, c1), (r2, c2)).set_colors(matrix)
+        run.writes += 1
+    run.marked = dict(marks)
+
+
+def _colour_official(book, run: Run, located: Located, marks: dict[str, str], reset: list[str]) -> None:
+    """One colour write per table found (bounding box of its cells): the marks, no fill on the
+    cells the previous run marked, every other cell left as it is."""
+    changes: dict[str, object] = {a: None for a in reset}
+    changes.update(marks)
+    groups: dict[tuple[str, str], list[Place]] = {}
+    table_of = {}
+    for key, address in located.report.locations.items():
+        cell = located.fmt.cells.get(key)
+        if cell is not None:
+            table_of[address] = cell.table.id
+    for address in changes:
+        p = _place(address)
+        if p is not None:
+            groups.setdefault((p.sheet, table_of.get(address, "")), []).append(p)
+    for (sheet, _), places in groups.items():
+        if sheet not in _sheet_names(book):
+            continue
+        r1, r2 = min(p.row for p in places), max(p.row for p in places)
+        c1, c2 = min(p.col for p in places), max(p.col for p in places)
+        matrix = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+        for p in places:
+            matrix[p.row - r1][p.col - c1] = changes[p.address]
+        book.sheets[sheet].range((r1, c1), (r2, c2)).set_colors(matrix)
+        run.writes += 1
+    run.marked = dict(marks)
+
+
+def _link(address: str) -> str:
+    p = _place(address)
+    if p is None:
+        return address
+    target = f"#'{p.sheet}'!{p.a1}"
+    return f'=HYPERLINK("{target}","{address}")'
+
+
+def _result_matrix(run: Run, located: Located, filled: set[str]) -> list[list]:
+    findings = run.findings
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = len(findings) - errors
+    report = located.report
+    head = (f"{RESULT_TITLE}错误 {errors} 项，提示 {warnings} 项"
+            f"（{report.version}版格式{'，' + report.agency if report.agency else ''}"
+            f"{'，' + str(report.year) + '年度' if report.year else ''}）")
+    width = len(RESULT_HEADER)
+    rows: list[list] = [[head] + [""] * (width - 1), [""] * width, list(RESULT_HEADER)]
+    for i, f in enumerate(findings, start=1):
+        marked = [c.address for c in _marked_keys(f)]
+        first = next((c.address for c in f.cells if c.address), None)
+        rule = RULES.get(f.rule)
+        done = ""
+        if isinstance(rule, SumRule) and rule.defines and marked and marked[0] in filled:
+            done = "已填回合计"
+        rows.append([i, SEVERITY_LABELS.get(f.severity, f.severity), f.rule, f.message,
+                     _link(first) if first else "", done, "、".join(marked)])
+    for j, text in enumerate(run.problems, start=len(findings) + 1):
+        rows.append([j, "读取", "reader", text, "", "", ""])
+    if not findings and not run.problems:
+        rows.append(["", "", "", "全部勾稽关系校验通过，未发现问题。", "", "", ""])
+    return rows
+
+
+def _write_result(book, run: Run, located: Located, filled: set[str]) -> None:
+    rows = _result_matrix(run, located, filled)
+    if RESULT_SHEET in _sheet_names(book):
+        sheet = book.sheets[RESULT_SHEET]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
+    run.writes += 1
+    sheet.range((1, 1), (len(rows), len(RESULT_HEADER))).formula = rows
+    run.writes += 1
+    for j, w in enumerate(RESULT_WIDTHS, start=1):
+        sheet.range((1, j)).column_width = w
+        run.writes += 1
+    sheet.activate()
+    run.writes += 1
+
+
+# -- the actions ---------------------------------------------------------------------------------
+
+def _sheets_written(located: Located) -> list[str]:
+    if located.kind != "template":
+        return []
+    return [TABLE_SHEETS[t.id] for t in located.fmt.tables]
+
+
+def _alert(book, run: Run, text: str) -> None:
+    run.message = text
+    if book is not None:
+        book.app.alert(text, title=TITLE)
+    else:  # no workbook open: the message goes through the running Excel itself
+        import xlwings as xw
+        xw.apps.active.alert(text, title=TITLE)
+    run.writes += 1
+
+
+def check_book(book, protection: Protection | None = None) -> Run:
+    """校验: read, check, fill the totals, mark the cells, list the findings, summarise."""
+    run = Run("check")
+    located = locate(book, run)
+    _refuse_foreign_result(located)
+    run.kind = located.kind
+    run.findings = located.reader + check(located.report)  # as xlreport check: reader, then engine
+    run.problems = list(located.problems)
+    protection = protection or Protection()
+    sheets = _sheets_written(located)
+    template = located.kind == "template"
+    protection.unprotect(book, sheets, structure=template)
+    try:
+        (_fill_template if template else _fill_official)(book, run, located)
+        marks = _marks(run.findings)
+        if template:
+            _colour_template(book, run, located, marks)
+        else:
+            _colour_official(book, run, located, marks, _old_marks(located))
+        _write_result(book, run, located, set(run.filled))
+    finally:
+        protection.protect(book, sheets, structure=template)
+    errors = sum(f.severity == ERROR for f in run.findings)
+    warnings = len(run.findings) - errors
+    what = "合计公式已全部恢复" if template else (f"已填写 {len(run.filled)} 个合计" if run.filled else "合计无需填写")
+    if run.findings:
+        text = (f"校验完成：错误 {errors} 项，提示 {warnings} 项；{what}。\n"
+                f"有问题的单元格已标色（红色为错误，黄色为提示），详见“{RESULT_SHEET}”工作表。")
+    else:
+        text = f"校验通过：未发现问题；{what}。"
+    _alert(book, run, text)
+    return run
+
+
+def fill_book(book, protection: Protection | None = None) -> Run:
+    """填充合计: only the totals (template: every total formula; hand-made: derived numbers)."""
+    run = Run("fill")
+    located = locate(book, run)
+    run.kind = located.kind
+    protection = protection or Protection()
+    sheets = _sheets_written(located)
+    protection.unprotect(book, sheets, structure=False)
+    try:
+        if located.kind == "template":
+            _fill_template(book, run, located)
+        else:
+            _fill_official(book, run, located)
+    finally:
+        protection.protect(book, sheets, structure=False)
+    if located.kind == "template":
+        text = "已恢复全部合计公式。" + (f"其中 {len(run.filled)} 个合计原来的数值不对。" if run.filled else "")
+    else:
+        text = f"已填写 {len(run.filled)} 个合计。" if run.filled else "合计都正确，无需填写。"
+    _alert(book, run, text)
+    return run
+
+
+def clear_book(book, protection: Protection | None = None) -> Run:
+    """清除标记: the template's own fills back (or no fill on the cells marked last time in a
+    hand-made workbook), and the 校验结果 sheet removed."""
+    run = Run("clear")
+    located = locate(book, run)
+    _refuse_foreign_result(located)
+    run.kind = located.kind
+    protection = protection or Protection()
+    sheets = _sheets_written(located)
+    template = located.kind == "template"
+    has_result = RESULT_SHEET in _sheet_names(book)
+    protection.unprotect(book, sheets, structure=template and has_result)
+    try:
+        if template:
+            _colour_template(book, run, located, {})
+        else:
+            _colour_official(book, run, located, {}, _old_marks(located))
+        if has_result:
+            book.sheets[RESULT_SHEET].delete()
+            run.writes += 1
+    finally:
+        protection.protect(book, sheets, structure=template and has_result)
+    _alert(book, run, "已清除校验标记" + ("，并删除了“校验结果”工作表。" if has_result else "。"))
+    return run
+
+
+def new_template(book, arg: str, *, folder: Path | None = None, opener=None) -> Run:
+    """新建模板: write a blank template of the year into the user's Documents and open it."""
+    run = Run("new")
+    year = _int(arg)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise NotAReport(f"年度“{arg}”无效（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）。")
+    fmt = get_format(None, year)
+    folder = Path(folder) if folder is not None else _documents()
+    path = _free_name(folder, f"政务公开年报模板_{year}年度")
+    try:
+        write_template(path, fmt, year=year)
+    except TemplateError as e:
+        raise NotAReport(str(e)) from None
+    (opener or _open)(book, path)
+    run.filled = [str(path)]
+    _alert(book, run, f"已生成 {year} 年度空白填报模板（{fmt.version}版格式）：\n{path}")
+    return run
+
+
+def _documents() -> Path:
+    home = Path.home()
+    for name in ("Documents", "文档"):
+        if (home / name).is_dir():
+            return home / name
+    return home
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    path, n = folder / f"{stem}.xlsx", 2
+    while path.exists():
+        path, n = folder / f"{stem}（{n}）.xlsx", n + 1
+    return path
+
+
+def _open(book, path: Path) -> None:
+    if book is not None:
+        book.app.books.open(str(path))
+    else:
+        import xlwings as xw
+        xw.apps.active.books.open(str(path))
+
+
+def show_help(book, arg: str = "") -> Run:
+    run = Run("help")
+    _alert(book, run, HELP_TEXT)
+    return run
+
+
+ACTIONS = {
+    "check": lambda book, arg: check_book(book),
+    "fill": lambda book, arg: fill_book(book),
+    "clear": lambda book, arg: clear_book(book),
+    "new": lambda book, arg: new_template(book, arg),
+    "help": lambda book, arg: show_help(book, arg),
+}
+
+
+NEEDS_BOOK = ("check", "fill", "clear")
+
+
+def _active_book():
+    """The workbook the clerk is looking at: not ``Book.caller()``, which inside an add-in is
+    the add-in itself.  None when no workbook is open."""
+    import xlwings as xw
+    try:
+        return xw.books.active
+    except Exception:
+        return None
+
+
+def on_ribbon(tag: str, book=None) -> Run | None:
+    """The one entry point of every ribbon button (called by the VBA callback with the tag)."""
+    global last_run
+    book = book if book is not None else _active_book()
+    action, _, arg = (tag or "").partition(":")
+    handler = ACTIONS.get(action)
+    if book is None and action in NEEDS_BOOK:
+        run = Run(action)
+        _alert(book, run, "请先打开要处理的年度报告工作簿，再点此按钮。")
+    elif handler is None:
+        run = Run("unknown")
+        _alert(book, run, f"未知的按钮“{tag}”：加载项与已安装的 xlreport 版本不一致，请重新运行 xlreport addin install。")
+    else:
+        try:
+            run = handler(book, arg)
+        except NotAReport as e:
+            run = Run(action)
+            _alert(book, run, str(e))
+        except Exception as e:  # a clear message in Excel instead of a Python traceback
+            if os.environ.get("XLREPORT_DEBUG"):
+                raise
+            run = Run(action)
+            _alert(book, run, f"操作未完成：{type(e).__name__}: {e}\n工作簿可能受保护或已被其他程序锁定。"
+                              "如问题持续，请用 xlreport check 检查该文件，并把此提示发给维护人员。")
+    last_run = run
+    return run
+
+
+__all__ = ["ACTIONS", "NotAReport", "Protection", "Run", "check_book", "clear_book", "fill_book", "locate",
+           "new_template", "on_ribbon", "show_help"]

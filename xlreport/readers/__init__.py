@@ -1,0 +1,1 @@
+"""Adapters that turn workbook files (or grids of cells) into reports."""

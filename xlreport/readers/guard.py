@@ -1,0 +1,152 @@
+"""Bad input, caught before any parser sees it: one clear Chinese reason per file.
+
+``inspect(path)`` returns ``Verdict(kind, rule, reason)`` where ``kind`` is ``"xlsx"``, ``"xls"``
+(readable), or ``None`` with the id of the rule to report (``workbook.lock_file``,
+``workbook.encrypted``, ``workbook.unreadable``) and the reason.  ``open_zip`` opens an
+``.xlsx`` only within the limits (the zip's member count, uncompressed size and
+compression ratio), so a zip bomb never gets decompressed.  Files are only ever read.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a filled report is ~50 KB; an Excel file over 50 MB is not one
+MAX_MEMBERS = 2000
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together
+MAX_RATIO = 200  # uncompressed / compressed, for members over 1 MB
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+__all__ = ["Verdict", "inspect", "open_zip", "GuardError", "is_lock_file", "EXCEL_SUFFIXES"]
+
+
+class GuardError(Exception):
+    """A file that must not be parsed; ``rule`` is the rule id, the message is Chinese."""
+
+    def __init__(self, rule: str, reason: str):
+        super().__init__(reason)
+        self.rule, self.reason = rule, reason
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str | None  # "xlsx" | "xls" | None
+    rule: str | None = None
+    reason: str | None = None
+
+
+def is_lock_file(path) -> bool:
+    return Path(path).name.startswith("~$")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+def inspect(path) -> Verdict:
+    """What a file is, from its name, size and first bytes (never trusting the suffix alone)."""
+    path = Path(path)
+    if is_lock_file(path):
+        return Verdict(None, "workbook.lock_file", "Excel 临时锁定文件")
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            return Verdict(None, "workbook.unreadable", "不是普通文件")
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as e:
+        return Verdict(None, "workbook.unreadable", f"文件无法打开（{e.strerror or e}）")
+    if size == 0:
+        return Verdict(None, "workbook.unreadable", "文件为空（0 字节）")
+    if size > MAX_FILE_BYTES:
+        return Verdict(None, "workbook.unreadable",
+                       f"文件过大（{_mb(size)}，上限 {_mb(MAX_FILE_BYTES)}），不像是年度报告工作簿")
+    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        return Verdict("xlsx")
+    if head.startswith(OLE_MAGIC):
+        return _ole(path)
+    if head.startswith(b"PK"):
+        return Verdict(None, "workbook.unreadable", "文件已损坏（zip 结构无效）")
+    return Verdict(None, "workbook.unreadable", "不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）")
+
+
+def _ole(path: Path) -> Verdict:
+    """An OLE compound file: an encrypted .xlsx (EncryptionInfo stream), an .xls, maybe encrypted."""
+    try:
+        import msoffcrypto
+    except ImportError:  # pragma: no cover - msoffcrypto-tool is a dependency
+        msoffcrypto = None
+    try:
+        import olefile
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                return Verdict(None, "workbook.encrypted", "工作簿已加密")
+            if not ole.exists("Workbook") and not ole.exists("Book"):
+                return Verdict(None, "workbook.unreadable", "不是 Excel 工作簿（是其他 Office 文件）")
+    except Exception:
+        return Verdict(None, "workbook.unreadable", "文件已损坏（OLE 结构无效）")
+    if msoffcrypto is not None:
+        try:
+            with open(path, "rb") as fh:
+                if msoffcrypto.OfficeFile(fh).is_encrypted():
+                    return Verdict(None, "workbook.encrypted", "工作簿已加密")
+        except Exception:
+            pass  # not decidable here: the .xls reader reports what it finds
+    return Verdict("xls")
+
+
+def open_zip(path) -> zipfile.ZipFile:
+    """Open an .xlsx within the limits; raises ``GuardError`` with the reason."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise GuardError("workbook.unreadable", "文件已损坏或不完整（zip 结构无效，可能下载或复制中断）") from None
+    except OSError as e:
+        raise GuardError("workbook.unreadable", f"文件无法打开（{e.strerror or e}）") from None
+    try:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise GuardError("workbook.unreadable", f"压缩包内文件过多（{len(infos)} 个），可能是压缩炸弹")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise GuardError("workbook.unreadable",
+                                 f"“{info.filename}”解压后 {_mb(info.file_size)}，压缩比异常，可能是压缩炸弹")
+            if info.flag_bits & 0x1:
+                raise GuardError("workbook.encrypted", "工作簿已加密")
+        if total > MAX_UNCOMPRESSED:
+            raise GuardError("workbook.unreadable",
+                             f"解压后共 {_mb(total)}，超过上限 {_mb(MAX_UNCOMPRESSED)}，可能是压缩炸弹")
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            kind = "Word 文档" if "word/document.xml" in names else (
+                "PowerPoint 文稿" if "ppt/presentation.xml" in names else "zip 压缩包")
+            raise GuardError("workbook.unreadable", f"不是 Excel 工作簿（是{kind}）")
+    except GuardError:
+        zf.close()
+        raise
+    return zf
+
+
+def listed(paths) -> list[Path]:
+    """Files to check from files and folders (folders recursively, Excel files and ~$ lock
+    files only; a file named explicitly is always taken).  Sorted, without duplicates."""
+    out: list[Path] = []
+    seen = set()
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.suffix.lower() in EXCEL_SUFFIXES and not q.is_dir())
+        else:
+            found = [p]
+        for q in found:
+            key = os.path.abspath(q)
+            if key not in seen:
+                seen.add(key)
+                out.append(q)
+    return out

@@ -1,0 +1,274 @@
+"""A fast, minimal, read-only reader of ``.xlsx`` files (zipfile + regular expressions).
+
+It reads only what the checker needs: the sheet list and defined names of ``xl/workbook.xml``,
+the shared strings, and the cells of the sheets asked for, each with its type, value, formula
+(``<f>``) and the formula's cached value (``<v>``), plus whether the sheet is protected
+(``<sheetProtection sheet="1">``).  Styles, drawings and the large 校验 sheet are never
+decompressed.  About 20x faster than openpyxl on our template, which is what lets a folder
+of thousands of workbooks be checked in seconds.
+
+The caller (``xlreport.readers.guard``) has already bounded the file size and the zip's
+members; this module raises ``OoxmlError`` (Chinese message) on anything it cannot read.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from html import unescape
+
+__all__ = ["OoxmlError", "XCell", "Sheet", "Book", "split_ref", "parse_range"]
+
+
+class OoxmlError(Exception):
+    """The file is a zip but not a readable workbook; the message is Chinese."""
+
+
+@dataclass(slots=True)
+class XCell:
+    value: object  # str, float/int, bool, None (a formula without cached value)
+    type: str  # n (number), s (text), b (bool), e (error), f? see ``formula``
+    formula: str | None = None  # formula text without '=' (None: a constant); '' for a shared formula's child
+
+    @property
+    def is_text(self) -> bool:
+        return self.type == "s"
+
+
+class Sheet:
+    """One sheet's cells, decoded lazily: ``get(row, col)`` (1-based) or ``get_a1("D5")``."""
+
+    __slots__ = ("name", "raw", "protected", "_book")
+
+    def __init__(self, name: str, raw: dict, protected: bool, book: "Book"):
+        self.name, self.raw, self.protected, self._book = name, raw, protected, book
+
+    def get_a1(self, a1: str) -> XCell | None:
+        item = self.raw.get(a1)
+        if item is None:
+            return None
+        return self._book._decode(*item)
+
+    def get(self, row: int, col: int) -> XCell | None:
+        return self.get_a1(f"{col_letter(col)}{row}")
+
+    @property
+    def cells(self) -> dict[tuple[int, int], XCell]:
+        out = {}
+        for a1, item in self.raw.items():
+            m = _A1.match(a1)
+            out[(int(m.group(2)), _col(m.group(1)))] = self._book._decode(*item)
+        return out
+
+
+def col_letter(col: int) -> str:
+    s = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+_SHEET = re.compile(r"<sheet\b([^>]*)/?>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_REL = re.compile(r"<Relationship\b([^>]*)/?>")
+_DEFNAME = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+_SI = re.compile(r"<si>(.*?)</si>|<si/>", re.S)
+_T = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>")
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_A1 = re.compile(r"([A-Z]+)(\d+)$")
+_R = re.compile(r'\br="([A-Z]+)(\d+)"')
+_TYPE = re.compile(r'\bt="(\w+)"')
+_V = re.compile(r"<v>([^<]*)</v>")
+_F = re.compile(r"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+_PROTECTION = re.compile(r"<sheetProtection\b([^>]*)/?>")
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def split_ref(text: str) -> tuple[str, int, int, int, int] | None:
+    """``'表三'!$D$5:$J$27`` -> ("表三", 5, 4, 27, 10); None for #REF! or anything else."""
+    return parse_range(text)
+
+
+def parse_range(text: str):
+    m = _REF.match(text.strip())
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") if m.group(1) is not None else m.group(2)
+    r1, c1 = int(m.group(4)), _col(m.group(3))
+    r2, c2 = (int(m.group(6)), _col(m.group(5))) if m.group(5) else (r1, c1)
+    return sheet, r1, c1, r2, c2
+
+
+def _number(text: str):
+    if text.isdigit():
+        return int(text)
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    if f.is_integer() and "e" not in text.lower() and "." not in text:
+        return int(text)
+    return f
+
+
+_STRUCTURES: dict = {}
+
+
+def _structure(wb: str, rels: str):
+    """(sheet names, states, sheet part paths, workbook-level defined names) of workbook.xml."""
+    targets = {}
+    for m in _REL.finditer(rels):
+        a = dict(_ATTR.findall(m.group(1)))
+        t = a.get("Target", "")
+        if t.startswith("/"):
+            t = t[1:]
+        elif not t.startswith("xl/"):
+            t = "xl/" + t
+        targets[a.get("Id")] = t
+    names, states, paths = [], {}, {}
+    for m in _SHEET.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        name = unescape(a.get("name", ""))
+        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
+        names.append(name)
+        states[name] = a.get("state", "visible")
+        if rid in targets:
+            paths[name] = targets[rid]
+    defined = {}
+    for m in _DEFNAME.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        if "localSheetId" in a:
+            continue
+        defined[unescape(a.get("name", ""))] = unescape(m.group(2))
+    return tuple(names), states, paths, defined
+
+
+class Book:
+    """An open ``.xlsx``.  ``sheet_names``: in order; ``states``: visible/hidden/veryHidden;
+    ``names``: workbook-level defined names -> their text; ``sheet(name)`` parses one sheet."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        try:
+            wb = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
+        except KeyError as e:
+            raise OoxmlError(f"不是 Excel 工作簿（缺少 {e.args[0] if e.args else '工作簿部件'}）") from None
+        key = (wb, rels)
+        parsed = _STRUCTURES.get(key)
+        if parsed is None:  # workbooks from one template share these parts byte for byte
+            try:
+                parsed = _structure(wb.decode("utf-8"), rels.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise OoxmlError("工作簿结构无法识别（编码错误）") from None
+            if len(_STRUCTURES) > 256:
+                _STRUCTURES.clear()
+            _STRUCTURES[key] = parsed
+        names, states, paths, defined = parsed
+        self.sheet_names: list[str] = list(names)
+        self.states: dict[str, str] = dict(states)
+        self._paths: dict[str, str] = dict(paths)
+        self.names: dict[str, str] = dict(defined)
+        self._strings: list[str] | None = None
+
+    @property
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            try:
+                data = self.zf.read("xl/sharedStrings.xml").decode("utf-8")
+            except KeyError:
+                data = ""
+            self._strings = [unescape("".join(_T.findall(m.group(1) or ""))) for m in _SI.finditer(data)]
+        return self._strings
+
+    def sheet_xml(self, name: str) -> str | None:
+        path = self._paths.get(name)
+        if path is None:
+            return None
+        try:
+            return self.zf.read(path).decode("utf-8")
+        except KeyError:
+            return None
+
+    def sheet(self, name: str, rows: tuple[int, int] | None = None) -> Sheet | None:
+        """The cells of sheet ``name`` (None when the workbook has no such sheet).  With
+        ``rows=(first, last)`` only those rows are parsed (when the sheet marks its rows, as
+        every writer does); cells outside may or may not be returned."""
+        xml = self.sheet_xml(name)
+        if xml is None:
+            return None
+        start = xml.find("<sheetData")
+        end = xml.rfind("</sheetData>")
+        if start >= 0 and end > start and rows is not None:
+            a = xml.find(f'<row r="{rows[0]}"', start, end)
+            b = xml.find(f'<row r="{rows[1] + 1}"', a if a > 0 else start, end)
+            body = xml[a if a > 0 else start:b if b > 0 else end]
+        else:
+            body = xml[start:end] if start >= 0 and end > start else ""
+        found = _CELL_FAST.findall(body)
+        if len(found) != body.count("<c ") + body.count("<c>"):  # attributes in another order
+            found = []
+            for m in _CELL.finditer(body):
+                rm = _R.search(m.group(1))
+                if rm is not None:
+                    found.append((rm.group(1) + rm.group(2), m.group(1), m.group(2) or ""))
+        raw = {a1: (attrs, inner) for a1, attrs, inner in found}
+        protected = False
+        pm = _PROTECTION.search(xml, end if end > 0 else 0)
+        if pm is not None:
+            a = dict(_ATTR.findall(pm.group(1)))
+            protected = a.get("sheet", "0") in ("1", "true")
+        return Sheet(name, raw, protected, self)
+
+    def _decode(self, attrs: str, inner: str) -> XCell:
+        if inner[:3] == "<v>" and inner[-4:] == "</v>" and ("t=" not in attrs or 't="n"' in attrs):  # a number
+            return XCell(_number(inner[3:-4]) if len(inner) > 7 else None, "n")
+        tm = _TYPE.search(attrs) if "t=" in attrs else None
+        t = tm.group(1) if tm else "n"
+        if not inner:
+            return XCell(None, "n")
+        formula = None
+        if "<f" in inner:
+            fm = _F.search(inner)
+            if fm:
+                formula = unescape(fm.group(1) or "")
+        if t == "inlineStr":
+            return XCell(unescape("".join(_T.findall(inner))), "s", formula)
+        vm = _V.search(inner)
+        if vm is None:
+            return XCell(None, "n", formula)
+        v = vm.group(1)
+        if not v:
+            return XCell(None, "n", formula)
+        if t == "s":
+            strings = self.strings
+            i = int(v)
+            return XCell(strings[i] if 0 <= i < len(strings) else "", "s", formula)
+        if t == "str":
+            return XCell(unescape(v), "s", formula)
+        if t == "b":
+            return XCell(v == "1", "b", formula)
+        if t == "e":
+            return XCell(unescape(v), "e", formula)
+        return XCell(_number(v), "n", formula)
+
+    def grid(self, name: str) -> list[list]:
+        """A sheet as a 0-based 2-D list of values (for ``official.read_grid``)."""
+        sh = self.sheet(name)
+        if sh is None or not sh.cells:
+            return []
+        nrows = max(r for r, _ in sh.cells)
+        ncols = max(c for _, c in sh.cells)
+        rows = [[None] * ncols for _ in range(nrows)]
+        for (r, c), cell in sh.cells.items():
+            rows[r - 1][c - 1] = cell.value
+        return rows
