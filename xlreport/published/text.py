@@ -1,0 +1,89 @@
+"""Normalising the text of a published report before it is parsed.
+
+Pure functions on strings.  The same ``canon`` is applied to the document and to the official
+labels of ``xlreport.formats``, so labels are matched as data, never retyped here.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+GRID_SEP = "\x1f"  # separates the cells of one table row taken from an HTML / Word grid
+
+_FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                     r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
+_ENUM_COMMA = re.compile(r"(?<![\d.])(\d{1,2})\s*、\s*(?=[^\d\s])")
+_SPACE = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b\ufeff]+")
+_WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
+
+
+def normalize_line(line: str) -> str:
+    """One line as the parser sees it: NFKC (full-width digits and brackets become ASCII,
+    U+3000 a space), "1、" numbering as "1.", runs of spaces collapsed, grid separators kept."""
+    if GRID_SEP in line:
+        return GRID_SEP.join(normalize_line(c) for c in line.split(GRID_SEP))
+    line = unicodedata.normalize("NFKC", line)
+    line = _CONTROL.sub("", line)
+    line = _SPACE.sub(" ", line).strip()
+    return _ENUM_COMMA.sub(r"\1.", line)
+
+
+def is_footer(line: str) -> bool:
+    """A page footer or page number line ("- 4 -", "第 3 页", "3/12")."""
+    return bool(_FOOTER.match(line))
+
+
+def normalize_lines(text: str) -> list[str]:
+    """The document's lines, normalised, with page footers dropped (blank lines kept: in
+    one-cell-per-line copies their number tells where a blank cell was)."""
+    out = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = normalize_line(raw)
+        if line and is_footer(line):
+            continue
+        out.append(line)
+    return out
+
+
+def canon(s: str) -> str:
+    """The comparable form of a label or of document text: normalised, all whitespace removed."""
+    return _WS.sub("", normalize_line(s)).replace(GRID_SEP, "")
+
+
+def numbering(label: str) -> str:
+    """The numbering that starts a canonical label: "1.", "(一)", "一、" or ""."""
+    m = re.match(r"\d{1,2}\.|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、", label)
+    return m.group(0) if m else ""
+
+
+def short_form(label: str) -> str | None:
+    """A label without its trailing remark in brackets, as some reports print it
+    ("(二)部分公开" for the long official row label), or None when there is no remark."""
+    m = re.fullmatch(r"(.+?)\([^()]{4,}\)", label)
+    if m and len(m.group(1)) - len(numbering(label)) >= 3:
+        return m.group(1)
+    return None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or ``limit + 1`` once it is certainly larger than ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        best = i
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            best = min(best, cur[j])
+        if best > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def heading_pattern(label: str) -> re.Pattern:
+    """A regex finding a heading in normalised text, whitespace allowed between its characters."""
+    chars = [re.escape(c) for c in canon(label)]
+    return re.compile(r"\s*".join(chars))
