@@ -56,7 +56,7 @@ def audit_file(path) -> Audit:
     doc = read_document(path)
     if doc.problem is not None:
         return Audit(str(path), None, [_doc_finding(*doc.problem)], doc.kind)
-    result = audit_text(doc.text, source=path.name)
+    result = audit_text(doc.text, source=str(path))
     result.file = str(path)
     result.kind = doc.kind
     return result
