@@ -163,7 +163,7 @@ def html_text(data: bytes) -> tuple[str, str]:
 
     m = _META_CHARSET.search(data[:4096])
     text, enc = None, None
-    if m and m.group(1).lower().replace("-", "") in ("gbk", "gb2312", "gb18030"):
+    if m and m.group(1).lower().replace(b"-", b"") in (b"gbk", b"gb2312", b"gb18030"):
         try:
             text, enc = data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:

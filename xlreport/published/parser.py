@@ -268,7 +268,9 @@ def find_labels(compact: str, specs) -> list:
         hit = _fuzzy(window, spec.canon)
         if hit is not None:
             j, text = hit
-            found[i] = Found(lo + j, lo + j + len(text), text, typo=not _subsequence(spec.canon, text))
+            prefix = numbering(spec.canon)
+            interleaved = _subsequence(spec.canon, text) or re.search(r"\d\.", text[len(prefix):])
+            found[i] = Found(lo + j, lo + j + len(text), text, typo=not interleaved)
     return found
 
 
