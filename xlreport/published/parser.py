@@ -336,9 +336,7 @@ def _dec(s: str | None) -> Decimal:
 def _fits(values, constraints) -> bool:
     for total, parts in constraints:
         if values[total] is None:
-            if any(values[i] is not None for i, _ in parts):
-                return False
-            continue
+            continue  # a blank total: nothing to check (the engine reports the blank)
         if _dec(values[total]) != sum((s * _dec(values[i]) for i, s in parts), Decimal(0)):
             return False
     return True
@@ -454,6 +452,8 @@ def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -
             break
     if not cands:
         return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
+    # shown reading: totals filled (what a printed row keeps), then the leftmost positions
+    cands.sort(key=lambda c: sum(c[t] is None for t, _ in cons))
     return RowResult(cands, "原文省略了空白单元格，数字所在的位置无法确定" if len(cands) > 1 else "")
 
 
