@@ -81,12 +81,14 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ue000-\uf8ff]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return False
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\x0c") or 0xE000 <= ord(ch) <= 0xF8FF)
-    return bad / len(sample) > 0.02
+    return len(_BAD_CHARS.findall(sample)) / len(sample) > 0.02
 
 
 def read_document(path) -> Document:

@@ -32,8 +32,8 @@ from ..engine import CellRef, Finding
 from ..formats import FORMATS, Format, Kind, S1, S5, S6, Table, get_format, version_for_year
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
-from ..values import BLANK_TOKENS
-from .text import GRID_SEP, canon, edit_distance, heading_pattern, normalize_lines, numbering, short_form
+from ..values import BLANK_TOKENS, normalize
+from .text import GRID_SEP, canon, compact, edit_distance, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
 
 MAX_CANDIDATES = 4000
 MAX_COMBINATIONS = 50000
@@ -144,9 +144,17 @@ class Group:
     runs: list | None = None  # blank lines before each chunk and after the last (one cell per line)
 
 
+_NUMERIC_START = frozenset("0123456789+-.")
+_BLANK_MARKS = frozenset(t for t in BLANK_TOKENS if t not in ("无", "空"))
+
+
 def _numeric(tok: str) -> str | None:
     """The numeric text of a cell token, "" for a blank marker, None for text."""
     t = tok.strip()
+    if not t:
+        return ""
+    if t[0] not in _NUMERIC_START:
+        return "" if t.lower() in _BLANK_MARKS else None
     if t.lower() in BLANK_TOKENS and t not in ("无", "空"):
         return ""
     if _NUM_TOKEN.match(t):
@@ -164,8 +172,9 @@ class Scan:
 
 def scan(lines: list[str]) -> Scan:
     """Cut a table region into label text and groups of numbers."""
-    line_mode = sum(1 for l in lines if GRID_SEP not in l and
-                    sum(_numeric(t) not in (None, "") for t in l.split(" ")) >= 2) >= 3
+    split = [None if (not l or GRID_SEP in l) else l.split(" ") for l in lines]
+    values = [None if t is None else [_numeric(x) for x in t] for t in split]
+    line_mode = sum(1 for v in values if v is not None and sum(x not in (None, "") for x in v) >= 2) >= 3
     parts: list[str] = []
     line_of: list[int] = []
     groups: list[Group] = []
@@ -176,7 +185,7 @@ def scan(lines: list[str]) -> Scan:
 
     def add_text(text, i):
         nonlocal size
-        c = canon(text)
+        c = compact(text)
         parts.append(c)
         line_of.extend([i] * len(c))
         size += len(c)
@@ -200,8 +209,8 @@ def scan(lines: list[str]) -> Scan:
                 groups.append(Group(size, [Chunk("", i, True) for _ in vals[k:]], exact=True))
             blank_run = 0
             continue
-        toks = line.split(" ")
-        vals = [_numeric(t) for t in toks]
+        toks = split[i]
+        vals = values[i]
         if all(v is not None for v in vals):
             chunks = [Chunk(v, i, True) for v in vals]
             if line_mode or len(chunks) > 1:
@@ -290,14 +299,14 @@ def _fuzzy(window: str, label: str) -> tuple[int, str] | None:
     starts = [m.start() for m in re.finditer(re.escape(prefix), window)] if prefix else \
         [m.start() for m in re.finditer(re.escape(body[:2]), window)]
     best = None
+    chars = set(body)
     for s in starts:
-        for n in range(max(len(prefix) + 2, len(label) - limit), len(label) + limit + 1):
-            cand = window[s:s + n]
-            if len(cand) < n:
-                break
-            d = edit_distance(cand[len(prefix):] if prefix else cand, body, limit)
-            if d <= limit and (best is None or d < best[0] or (d == best[0] and n > len(best[2]))):
-                best = (d, s, cand)
+        head = window[s + len(prefix): s + len(label) + limit]
+        if len(chars.intersection(head)) < 0.6 * len(chars):
+            continue
+        d, end = prefix_distance(head, body, limit)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, s, window[s: s + len(prefix) + end])
     if best is None:
         return None
     return best[1], best[2]
@@ -628,26 +637,43 @@ def _solve_columns(version: str, specs, results: dict) -> None:
         total *= len(results[i].candidates)
     if total > MAX_COMBINATIONS:
         return
+    import numpy as np
+
     rows = {s.row_id: i for i, s in enumerate(specs)}
     cols = {c.id: j for j, c in enumerate(specs[0].columns)}
     inst = column_instances(version, "三")
-
-    def value(key, chosen):
-        _, rid, cid = key.split(".")
-        i = rows[rid]
-        r = results.get(i)
-        if r is None:
-            return Decimal(0)
-        cand = chosen.get(i, r.candidates[0])
-        return _dec(cand[cols[cid]])
-
+    amb = {i: n for n, i in enumerate(ambiguous)}
+    # each rule instance as: constant part (rows that are decided) + one term per ambiguous row
+    const = np.zeros(len(inst), dtype=object)
+    contrib = [np.zeros((len(results[i].candidates), len(inst)), dtype=object) for i in ambiguous]
+    for q, (left, right) in enumerate(inst):
+        for terms, side in ((left, 1), (right, -1)):
+            for key, sign in terms:
+                _, rid, cid = key.split(".")
+                i, j = rows[rid], cols[cid]
+                r = results.get(i)
+                if r is None:
+                    continue
+                if i in amb:
+                    for k, cand in enumerate(r.candidates):
+                        contrib[amb[i]][k, q] += side * sign * _dec(cand[j])
+                else:
+                    const[q] += side * sign * _dec(r.candidates[0][j])
+    try:  # exact integers (table 三 holds counts) let numpy do the sums
+        const = const.astype(np.int64)
+        contrib = [c.astype(np.int64) for c in contrib]
+    except (TypeError, ValueError, OverflowError):
+        pass
+    total = const
+    for n, c in enumerate(contrib):
+        shape = [1] * len(contrib) + [len(inst)]
+        shape[n] = c.shape[0]
+        total = total + c.reshape(shape)
+    ok = np.all(total == 0, axis=-1)
     keep: dict[int, set] = {i: set() for i in ambiguous}
-    for combo in itertools.product(*[range(len(results[i].candidates)) for i in ambiguous]):
-        chosen = {i: results[i].candidates[k] for i, k in zip(ambiguous, combo)}
-        if all(sum((s * value(k, chosen) for k, s in left), Decimal(0)) ==
-               sum((s * value(k, chosen) for k, s in right), Decimal(0)) for left, right in inst):
-            for i, k in zip(ambiguous, combo):
-                keep[i].add(k)
+    for combo in zip(*np.nonzero(ok)):
+        for i, k in zip(ambiguous, combo):
+            keep[i].add(int(k))
     if not any(keep.values()):
         return
     for i in ambiguous:
@@ -800,9 +826,9 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         findings += r.findings
         versions[tid] = r.version
     version = versions.get("三") or versions.get("二") or (version_for_year(year) if year else "2021")
-    report, unknown = Report.from_tables(tables, version, year=year, agency=agency, source=source)
+    report = _report(tables, versions, version, year=year, agency=agency, source=source)
     for path in uncertain:
-        cell = report.format.cell_by_path(path) or _cell_other(report.format, path)
+        cell = report.format.cell_by_path(path)
         if cell is not None:
             report.uncertain.add(cell.key)
     # text sections
@@ -819,11 +845,25 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
             report.texts[k] = v
     report.published = _published(full, meta_line)
     findings += _text_findings(report, s1 or "")
-    return Parsed(report, findings, notes={"unknown": unknown})
+    return Parsed(report, findings)
 
 
-def _cell_other(fmt: Format, path: str):
-    return None
+def _report(tables: dict, versions: dict, version: str, **meta) -> Report:
+    """The report of the parsed tables; a table in the other version's layout (a 2021 表二 in
+    a report whose 表三 keeps the 2019 row) is recorded in ``layouts``, as ``Report.from_tables``
+    does for label-keyed tables."""
+    fmt = get_format(version)
+    layouts = {}
+    for tid, v in versions.items():
+        if v != version and FORMATS[v].table(tid) is not fmt.table(tid):
+            fmt = fmt.with_table(FORMATS[v].table(tid))
+            layouts[tid] = v
+    report = Report(fmt, layouts=layouts, **meta)
+    for tid, rows in tables.items():
+        table = fmt.table(tid)
+        for c in table.cells:
+            report.values[c.key] = normalize(rows.get(c.row.label, {}).get(c.column.label))
+    return report
 
 
 def _table_version(tid: str, body: str, year: int | None) -> str:

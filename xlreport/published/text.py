@@ -23,10 +23,12 @@ def normalize_line(line: str) -> str:
     U+3000 a space), "1、" numbering as "1.", runs of spaces collapsed, grid separators kept."""
     if GRID_SEP in line:
         return GRID_SEP.join(normalize_line(c) for c in line.split(GRID_SEP))
-    line = unicodedata.normalize("NFKC", line)
-    line = _CONTROL.sub("", line)
+    if not line.isascii():
+        line = unicodedata.normalize("NFKC", line)
+    if not line.isprintable():
+        line = _CONTROL.sub("", line)
     line = _SPACE.sub(" ", line).strip()
-    return _ENUM_COMMA.sub(r"\1.", line)
+    return _ENUM_COMMA.sub(r"\1.", line) if "、" in line else line
 
 
 def is_footer(line: str) -> bool:
@@ -49,6 +51,11 @@ def normalize_lines(text: str) -> list[str]:
 def canon(s: str) -> str:
     """The comparable form of a label or of document text: normalised, all whitespace removed."""
     return _WS.sub("", normalize_line(s)).replace(GRID_SEP, "")
+
+
+def compact(normalised: str) -> str:
+    """``canon`` of text that ``normalize_line`` has already seen."""
+    return normalised.replace(" ", "").replace(GRID_SEP, "")
 
 
 def numbering(label: str) -> str:
@@ -87,3 +94,19 @@ def heading_pattern(label: str) -> re.Pattern:
     """A regex finding a heading in normalised text, whitespace allowed between its characters."""
     chars = [re.escape(c) for c in canon(label)]
     return re.compile(r"\s*".join(chars))
+
+
+def prefix_distance(text: str, label: str, limit: int) -> tuple[int, int]:
+    """The smallest edit distance between ``label`` and a prefix of ``text``, and that prefix's
+    length; ``(limit + 1, 0)`` when every prefix is further than ``limit``."""
+    n = len(text)
+    prev = list(range(n + 1))  # label[:0] against text[:j]
+    for i, ca in enumerate(label, 1):
+        cur = [i] + [0] * n
+        for j in range(1, n + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != text[j - 1]))
+        if min(cur) > limit:
+            return limit + 1, 0
+        prev = cur
+    best = min(range(n + 1), key=lambda j: (prev[j], -j))
+    return (prev[best], best) if prev[best] <= limit else (limit + 1, 0)
