@@ -848,6 +848,16 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     return Parsed(report, findings)
 
 
+def _value(text):
+    """A parsed cell's text (already a valid number, or None) as the core's value."""
+    if text is None:
+        return None
+    try:
+        return Decimal(text.lstrip("+"))
+    except (InvalidOperation, AttributeError):
+        return normalize(text)
+
+
 def _report(tables: dict, versions: dict, version: str, **meta) -> Report:
     """The report of the parsed tables; a table in the other version's layout (a 2021 表二 in
     a report whose 表三 keeps the 2019 row) is recorded in ``layouts``, as ``Report.from_tables``
@@ -862,7 +872,7 @@ def _report(tables: dict, versions: dict, version: str, **meta) -> Report:
     for tid, rows in tables.items():
         table = fmt.table(tid)
         for c in table.cells:
-            report.values[c.key] = normalize(rows.get(c.row.label, {}).get(c.column.label))
+            report.values[c.key] = _value(rows.get(c.row.label, {}).get(c.column.label))
     return report
 
 

@@ -41,6 +41,9 @@ def normalize_lines(text: str) -> list[str]:
     one-cell-per-line copies their number tells where a blank cell was)."""
     out = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not raw or raw.isspace():
+            out.append("")
+            continue
         line = normalize_line(raw)
         if line and is_footer(line):
             continue
