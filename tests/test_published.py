@@ -298,3 +298,19 @@ def test_gb18030_text_is_detected(tmp_path):
     want = json.loads((REPORTS / "2022_hebei-gxt_1.json").read_text(encoding="utf-8"))
     assert compare(audit_file(gb).to_interchange(), want) == []
     assert decode(b"\x00\x01\x02binary")[0] is None
+
+
+def test_tab_separated_rows_keep_their_blank_cells():
+    # a table copied from a web page or a sheet: one row per line, cells separated by tabs
+    rows = []
+    for label in T3_2021:
+        vals = ["0"] * 7
+        if label == T3_2021[0]:
+            vals = ["3,001", "53", "", "", "61", "4", "3,119"]
+        if label == "（七）总计":
+            vals = ["3,001", "53", "", "", "61", "4", "3,119"]
+        rows.append("\t".join([label] + vals))
+    got = audit_text(t3_text(rows)).to_interchange()
+    assert got["tables"]["三"][T3_2021[0]] == {"自然人": 3001, "商业企业": 53, "科研机构": None, "社会公益组织": None,
+                                              "法律服务机构": 61, "其他": 4, "总计": 3119}
+    assert got["uncertain"] == []

@@ -118,7 +118,7 @@ for _f in FORMATS.values():
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: heading_pattern(v.split("、", 1)[1]) for k, v in HEADINGS.items() if "、" in v}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
-_NUM_TOKEN = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
+_NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
 _NUM_IN_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _UNIT = re.compile(r"(万元|元|件|个|项|条|人次|次)$")
 
@@ -158,7 +158,7 @@ def _numeric(tok: str) -> str | None:
     if t.lower() in BLANK_TOKENS and t not in ("无", "空"):
         return ""
     if _NUM_TOKEN.match(t):
-        return _UNIT.sub("", t)
+        return _UNIT.sub("", t).replace(",", "")
     return None
 
 
@@ -915,6 +915,9 @@ def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
             agency = _LEAD_WORDS.sub("", t.group(1)) or None
             return int(t.group(2)), agency
     m = re.search(r"统计期限(?:为|是|自)?(20\d\d)年", canon("".join(lines[:60])))
+    if m:
+        return int(m.group(1)), None
+    m = re.search(r"(20\d\d)年度?", head[:300])
     if m:
         return int(m.group(1)), None
     return None, None
