@@ -120,6 +120,7 @@ _HEADING_SHORT = {k: heading_pattern(v.split("、", 1)[1]) for k, v in HEADINGS.
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
 _NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
 _NUM_IN_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_TOKEN = re.compile(r"\S+")
 _UNIT = re.compile(r"(万元|元|件|个|项|条|人次|次)$")
 
 # -- documents as lines, chunks and groups -------------------------------------------------------
@@ -130,6 +131,7 @@ class Chunk:
     text: str  # numeric text ("121010014", "+82", "5253.168") or "" for an explicit blank cell
     line: int
     atomic: bool  # one whole cell: never split
+    col: int | None = None  # where it ends on its line (layout text from a PDF)
 
     @property
     def blank(self) -> bool:
@@ -172,7 +174,7 @@ class Scan:
 
 def scan(lines: list[str]) -> Scan:
     """Cut a table region into label text and groups of numbers."""
-    split = [None if (not l or GRID_SEP in l) else l.split(" ") for l in lines]
+    split = [None if (not l or GRID_SEP in l) else l.split() for l in lines]
     values = [None if t is None else [_numeric(x) for x in t] for t in split]
     line_mode = sum(1 for v in values if v is not None and sum(x not in (None, "") for x in v) >= 2) >= 3
     parts: list[str] = []
@@ -211,8 +213,9 @@ def scan(lines: list[str]) -> Scan:
             continue
         toks = split[i]
         vals = values[i]
+        ends = [m.end() for m in _TOKEN.finditer(line)] if "  " in line else [None] * len(toks)
         if all(v is not None for v in vals):
-            chunks = [Chunk(v, i, True) for v in vals]
+            chunks = [Chunk(v, i, True, e) for v, e in zip(vals, ends)]
             if line_mode or len(chunks) > 1:
                 if open_group is not None:
                     open_group.runs.append(blank_run)
@@ -234,7 +237,7 @@ def scan(lines: list[str]) -> Scan:
             k -= 1
         add_text(" ".join(toks[:k]), i)
         if k < len(toks):
-            groups.append(Group(size, [Chunk(v, i, True) for v in vals[k:]]))
+            groups.append(Group(size, [Chunk(v, i, True, e) for v, e in zip(vals[k:], ends[k:])]))
         blank_run = 0
     if open_group is not None:
         open_group.runs.append(None)  # the region ends: the trailing run is unknown
@@ -586,6 +589,7 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
             if orphans and starts:
                 troubled.add(starts[0][2])
     widths = {len(s.columns) for s in specs}
+    anchors = _anchors(specs, by_row) if sc.mode == "line" else {}
     gm = (gap_model(groups, widths) or gap) if sc.mode == "cell" else None
     res.gap = gm
     results: dict[int, RowResult] = {}
@@ -598,7 +602,11 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
         chunks = [c for g in gs for c in g.chunks]
         runs = gs[0].runs if len(gs) == 1 and gs[0].runs and len(gs[0].runs) == len(chunks) + 1 else None
         splittable = sc.mode == "cell"
-        rr = solve_row(spec, chunks, runs, gm, splittable)
+        placed = _by_columns(chunks, anchors.get(len(spec.columns)))
+        if placed is not None:
+            rr = RowResult([tuple(placed)])
+        else:
+            rr = solve_row(spec, chunks, runs, gm, splittable)
         if i in troubled and len(rr.candidates) == 1:
             rr.reason = "数字与标签的对应关系不清楚"
             rr.candidates = rr.candidates * 2
@@ -625,6 +633,45 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
                 "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
                 count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
     return res
+
+
+def _anchors(specs, by_row) -> dict:
+    """Where the columns of a PDF's layout text end: the median end position of each cell over
+    the rows that have all their cells (numbers are aligned in the printed table)."""
+    seen: dict[int, list] = {}
+    for i, gs in by_row.items():
+        if i >= len(specs) or len(gs) != 1:
+            continue
+        chunks = gs[0].chunks
+        n = len(specs[i].columns)
+        if len(chunks) == n and all(c.col is not None for c in chunks):
+            seen.setdefault(n, []).append([c.col for c in chunks])
+    out = {}
+    for n, rows in seen.items():
+        if len(rows) >= 2:
+            cols = [sorted(r[j] for r in rows)[len(rows) // 2] for j in range(n)]
+            if all(a < b for a, b in zip(cols, cols[1:])):
+                out[n] = cols
+    return out
+
+
+def _by_columns(chunks, anchors) -> list | None:
+    """The cells of a row that lost its blank cells, placed under the columns they are printed
+    in; None when a number is not clearly under one column."""
+    if not anchors or not chunks or len(chunks) >= len(anchors) or any(c.col is None for c in chunks):
+        return None
+    gap = min((b - a for a, b in zip(anchors, anchors[1:])), default=0)
+    if gap < 3:
+        return None
+    vals = [None] * len(anchors)
+    last = -1
+    for c in chunks:
+        j = min(range(len(anchors)), key=lambda k: abs(anchors[k] - c.col))
+        if j <= last or abs(anchors[j] - c.col) > gap // 2 - 1:
+            return None
+        vals[j] = c.text or None
+        last = j
+    return vals
 
 
 def _solve_columns(version: str, specs, results: dict) -> None:
@@ -838,7 +885,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     texts = {"s1": s1, "s5": section("s5"), "s6": section("s6")}
     for k, v in texts.items():
         if v is not None:
-            v = v.strip()
+            v = re.sub(r" {2,}", " ", re.sub(r"(?m)^ +", "", v)).strip()
         if v is None and k == "s6":
             report.texts[k] = None  # known to be absent: 六 says nothing
         elif v is not None:

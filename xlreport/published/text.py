@@ -14,20 +14,22 @@ _FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3
                      r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _ENUM_COMMA = re.compile(r"(?<![\d.])(\d{1,2})\s*、\s*(?=[^\d\s])")
 _SPACE = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b\ufeff]+")
+_SPACES = {c: " " for c in (0x09, 0x3000, 0xA0, *range(0x2002, 0x200C), 0xFEFF)}
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
 
 
 def normalize_line(line: str) -> str:
     """One line as the parser sees it: NFKC (full-width digits and brackets become ASCII,
-    U+3000 a space), "1、" numbering as "1.", runs of spaces collapsed, grid separators kept."""
+    U+3000 a space), "1、" numbering as "1.", every space kept (column positions), grid separators kept."""
     if GRID_SEP in line:
-        return GRID_SEP.join(normalize_line(c) for c in line.split(GRID_SEP))
+        return GRID_SEP.join(normalize_line(c).strip() for c in line.split(GRID_SEP))
     if not line.isascii():
         line = unicodedata.normalize("NFKC", line)
     if not line.isprintable():
         line = _CONTROL.sub("", line)
-    line = _SPACE.sub(" ", line).strip()
+    # every space kept, so that columns of a PDF's layout text stay where they are
+    line = line.translate(_SPACES).rstrip()
     return _ENUM_COMMA.sub(r"\1.", line) if "、" in line else line
 
 
