@@ -314,3 +314,23 @@ def test_tab_separated_rows_keep_their_blank_cells():
     assert got["tables"]["三"][T3_2021[0]] == {"自然人": 3001, "商业企业": 53, "科研机构": None, "社会公益组织": None,
                                               "法律服务机构": 61, "其他": 4, "总计": 3119}
     assert got["uncertain"] == []
+
+
+def test_pdf_layout_text_places_numbers_of_rows_with_blank_cells_under_their_columns():
+    # pdftotext -layout keeps the printed columns: a row that lost blanks is placed by position
+    rows = []
+    for label in T3_2021:
+        cells = ["0"] * 7
+        if label == T3_2021[1]:
+            cells = ["34", "", "", "", "", "", "34"]
+        line = label.ljust(40)
+        for j, v in enumerate(cells):
+            line = line.ljust(40 + 10 * (j + 1) - len(v)) + v
+        rows.append(line)
+    got = audit_text(t3_text(rows)).to_interchange()
+    assert got["tables"]["三"][T3_2021[1]] == {"自然人": 34, "商业企业": None, "科研机构": None, "社会公益组织": None,
+                                              "法律服务机构": None, "其他": None, "总计": 34}
+    assert got["uncertain"] == []
+    # without the layout (single spaces, as pdfplumber gives) the same row is uncertain
+    flat = [" ".join(r.split()) for r in rows]
+    assert f"三/{T3_2021[1]}/商业企业" in audit_text(t3_text(flat)).to_interchange()["uncertain"]

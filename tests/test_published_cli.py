@@ -132,3 +132,15 @@ def test_import_refuses_to_overwrite_and_unreadable_reports(capsys, tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
     code, _, err = run(capsys, "import", CLEAN, "-o", tmp_path / "x.txt")
     assert code == 2 and ".xlsx" in err
+
+
+def test_audit_with_two_processes_gives_the_same_result(capsys, tmp_path):
+    for i in range(3):
+        for src in (CLEAN, WRONG, UNSURE):
+            (tmp_path / f"{i}-{src.name}").write_bytes(src.read_bytes())
+    one = run(capsys, "audit", tmp_path, "--json")
+    two = run(capsys, "audit", tmp_path, "--json", "--jobs", "2")
+    assert one[0] == two[0] == 1
+    assert json.loads(one[1]) == json.loads(two[1])
+    assert len(json.loads(two[1])) == 9
+    assert run(capsys, "audit", CLEAN, "--jobs", "0")[0] == 2
