@@ -334,3 +334,19 @@ def test_pdf_layout_text_places_numbers_of_rows_with_blank_cells_under_their_col
     # without the layout (single spaces, as pdfplumber gives) the same row is uncertain
     flat = [" ".join(r.split()) for r in rows]
     assert f"三/{T3_2021[1]}/商业企业" in audit_text(t3_text(flat)).to_interchange()["uncertain"]
+
+
+def test_other_numbers_in_the_narrative_are_not_compared():
+    rows = [label + " " + " ".join(["0"] * 7) for label in T3_2021]
+    text = t3_text(rows).replace("工作情况。", "全年收到行政复议申请2件，未收到政府信息公开申请。")
+    assert not any(f.rule == "text.narrative_mismatch" for f in audit_text(text).findings)
+    text = t3_text(rows).replace("工作情况。", "全年共受理依申请公开事项3件。")
+    assert any(f.rule == "text.narrative_mismatch" for f in audit_text(text).findings)
+
+
+def test_a_row_whose_label_is_not_found_is_uncertain_not_blank():
+    rows = [label + " " + " ".join(["0"] * 7) for label in T3_2021 if label != "2.重复申请"]
+    a = audit_text(t3_text(rows))
+    got = a.to_interchange()
+    assert {f"三/2.重复申请/{c}" for c in ("自然人", "总计")} <= set(got["uncertain"])
+    assert any(f.rule == "parse.uncertain" and "找不到该行的标签" in f.message for f in a.findings)

@@ -405,6 +405,7 @@ class RowResult:
     candidates: list  # tuples of cell texts (None: blank); the first is the shown reading
     reason: str = ""  # why more than one reading remains
     no_split: str | None = None  # the digits that no reading fits
+    lost: bool = False  # the row's label was not found: nothing is known
 
 
 def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
@@ -596,8 +597,9 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
     for i, spec in enumerate(specs):
         gs = by_row.get(i)
         if gs is None:
-            if found[i] is None:
-                continue  # the label is not in the text: its row is not read
+            if found[i] is None:  # the label is not in the text: the row is not read
+                results[i] = RowResult([tuple([None] * len(spec.columns))], "报告中找不到该行的标签", lost=True)
+                continue
             gs = []
         chunks = [c for g in gs for c in g.chunks]
         runs = gs[0].runs if len(gs) == 1 and gs[0].runs and len(gs[0].runs) == len(chunks) + 1 else None
@@ -620,7 +622,7 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
         unsure = []
         for j, col in enumerate(spec.columns):
             row[col.label] = shown[j]
-            if len({c[j] for c in rr.candidates}) > 1 or rr.no_split is not None:
+            if len({c[j] for c in rr.candidates}) > 1 or rr.no_split is not None or rr.lost:
                 unsure.append(col)
         res.values[spec.label] = row
         for col in unsure:
@@ -794,6 +796,7 @@ _TITLE = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(20\d\d)年度?(?:政府信息
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _DATE = re.compile(r"(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _CLAIM = re.compile(r"(?:收到|新收|受理|接收)[^。;;,，]{0,20}?申请[^。;;,，\d]{0,8}?(\d+)件")
+_CLAIM_OTHER = ("复议", "诉讼", "信访", "投诉", "举报", "提案", "建议")
 _CLAIM_NONE = re.compile(r"未(?:收到|受理|接到)[^。;;,，\d]{0,12}?申请")
 
 
@@ -1008,9 +1011,11 @@ def _text_findings(report: Report, s1: str) -> list[Finding]:
     carried = report.values.get("t3.carried_in.total")
     if isinstance(new_total, Decimal) and "t3.new.total" not in report.uncertain:
         flat = canon(s1)
-        claims = [(int(m.group(1)), m.group(0)) for m in _CLAIM.finditer(flat)]
-        if not claims and _CLAIM_NONE.search(flat):
-            claims = [(0, _CLAIM_NONE.search(flat).group(0))]
+        claims = [(int(m.group(1)), m.group(0)) for m in _CLAIM.finditer(flat)
+                  if "公开" in m.group(0) and not any(w in m.group(0) for w in _CLAIM_OTHER)]
+        if not claims:
+            claims = [(0, m.group(0)) for m in _CLAIM_NONE.finditer(flat)
+                      if "公开" in m.group(0) and not any(w in m.group(0) for w in _CLAIM_OTHER)][:1]
         if claims:
             ok = {new_total}
             if isinstance(carried, Decimal):
