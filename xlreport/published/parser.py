@@ -33,7 +33,7 @@ from ..formats import FORMATS, Format, Kind, S1, S5, S6, Table, get_format, vers
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
 from ..values import BLANK_TOKENS, normalize
-from .text import GRID_SEP, canon, compact, edit_distance, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
+from .text import GRID_SEP, canon, compact, edit_distance, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
 
 MAX_CANDIDATES = 4000
 MAX_COMBINATIONS = 50000
@@ -117,6 +117,9 @@ for _f in FORMATS.values():
         HEADINGS.setdefault(_t.id, _t.title)
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: heading_pattern(v.split("、", 1)[1]) for k, v in HEADINGS.items() if "、" in v}
+# wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
+_HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
+                  "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
 _NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
 _NUM_IN_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -817,6 +820,8 @@ def _find_heading(full: str, key: str, start: int, end: int | None = None):
     m = _HEADING_RE[key].search(full, start, end)
     if m is None and key in _HEADING_SHORT and key in ("s1", "s5", "s6", "二", "三"):
         m = _HEADING_SHORT[key].search(full, start, end)
+    if m is None and key in _HEADING_LOOSE:
+        m = _HEADING_LOOSE[key].search(full, start, end)
     return m
 
 
@@ -829,24 +834,11 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         raw_lines = raw_lines[1:]
     lines = normalize_lines("\n".join(raw_lines))
     full = "\n".join(lines)
-    heads: dict[str, re.Match] = {}
-    pos = 0
-    for key in ("二", "三", "四", "s5", "s6"):
-        m = _find_heading(full, key, pos)
-        if m is not None:
-            heads[key] = m
-            pos = m.end()
-    m1 = _find_heading(full, "s1", 0, heads["二"].start() if "二" in heads else None)
-    if m1 is not None:
-        heads["s1"] = m1
-    order = sorted(heads.items(), key=lambda kv: kv[1].start())
+    heads = _headings(full)
 
     def section(key) -> str | None:
-        if key not in heads:
-            return None
-        m = heads[key]
-        nxt = [h.start() for k, h in order if h.start() > m.start()]
-        return full[m.end(): min(nxt) if nxt else len(full)]
+        span = heads.get(key)
+        return None if span is None else full[span[0]:span[1]]
 
     findings: list[Finding] = []
     year, agency = _title(meta_line, lines)
@@ -861,7 +853,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         version = _table_version(tid, canon(body), year)
         prior = [r.gap for r in results.values() if r.gap is not None]
         results[tid] = parse_table(tid, version, rl, prior[-1] if prior else None)
-    recognised = (sum(r.found for r in results.values()) > 0 or len(heads) >= 3)
+    recognised = (sum(r.found for r in results.values()) > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"
         return Parsed(None, [_finding("parse.unrecognised", reason=reason)], recognised=False)
@@ -881,18 +873,21 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         cell = report.format.cell_by_path(path)
         if cell is not None:
             report.uncertain.add(cell.key)
-    # text sections
-    s1 = section("s1")
-    if s1 is None and "二" in heads:
-        s1 = full[:heads["二"].start()]
-    texts = {"s1": s1, "s5": section("s5"), "s6": section("s6")}
+    # text sections, cut from the text as published (full-width punctuation kept)
+    raw = "\n".join("" if is_footer(l) else l for l in raw_lines)
+    raw_heads = _headings(raw)
+    texts = {}
+    for key in ("s1", "s5", "s6"):
+        span = raw_heads.get(key)
+        if span is None and key == "s1" and "二" in raw_heads:
+            span = (0, raw_heads["二"][2])
+        texts[key] = None if span is None else _clean_text(raw[span[0]:span[1]])
     for k, v in texts.items():
-        if v is not None:
-            v = re.sub(r" {2,}", " ", re.sub(r"(?m)^ +", "", v)).strip()
         if v is None and k == "s6":
             report.texts[k] = None  # known to be absent: 六 says nothing
         elif v is not None:
             report.texts[k] = v
+    s1 = texts["s1"] or ""
     report.published = _published(full, meta_line)
     findings += _text_findings(report, s1 or "")
     return Parsed(report, findings)
@@ -906,6 +901,31 @@ def _value(text):
         return Decimal(text.lstrip("+"))
     except (InvalidOperation, AttributeError):
         return normalize(text)
+
+
+def _headings(full: str) -> dict[str, tuple[int, int, int]]:
+    """Each section's body (after its heading, up to the next heading) and its heading's start."""
+    heads: dict[str, re.Match] = {}
+    pos = 0
+    for key in ("二", "三", "四", "s5", "s6"):
+        m = _find_heading(full, key, pos)
+        if m is not None:
+            heads[key] = m
+            pos = m.end()
+    m1 = _find_heading(full, "s1", 0, heads["二"].start() if "二" in heads else None)
+    if m1 is not None:
+        heads["s1"] = m1
+    starts = sorted(m.start() for m in heads.values())
+    out = {}
+    for key, m in heads.items():
+        nxt = [s for s in starts if s > m.start()]
+        out[key] = (m.end(), min(nxt) if nxt else len(full), m.start())
+    return out
+
+
+def _clean_text(text: str) -> str:
+    lines = [re.sub(r"[ \t\u3000\u00a0]+", " ", l).strip() for l in text.split("\n")]
+    return "\n".join(l for l in lines if l).strip()
 
 
 def _report(tables: dict, versions: dict, version: str, **meta) -> Report:
