@@ -350,3 +350,22 @@ def test_a_row_whose_label_is_not_found_is_uncertain_not_blank():
     got = a.to_interchange()
     assert {f"三/2.重复申请/{c}" for c in ("自然人", "总计")} <= set(got["uncertain"])
     assert any(f.rule == "parse.uncertain" and "找不到该行的标签" in f.message for f in a.findings)
+
+
+def test_mangled_real_reports_never_crash_the_parser():
+    import random
+    texts = [p.read_text(encoding="utf-8") for p in sorted(REPORTS.glob("*.txt"))]
+    rnd = random.Random(7)
+    for _ in range(150):
+        t = rnd.choice(texts)
+        a, b = sorted(rnd.randrange(len(t)) for _ in range(2))
+        t = rnd.choice([t[:a], t[a:], t[:a] + t[b:],
+                        "".join(c if rnd.random() > 0.05 else rnd.choice("0123456789 \n\t、.") for c in t)])
+        audit_text(t)  # any finding is fine; an exception is not
+
+
+def test_a_very_long_run_of_digits_is_uncertain_not_a_hang():
+    v = {"2.重复申请": "1" * 60}
+    a = audit_text(t3_text(zero_rows(values=v), sep=""))
+    assert "三/2.重复申请/自然人" in a.to_interchange()["uncertain"]
+    assert any(f.rule in ("parse.uncertain", "parse.no_split") for f in a.findings)

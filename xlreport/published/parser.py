@@ -29,13 +29,15 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ..engine import CellRef, Finding
-from ..formats import FORMATS, Format, Kind, S1, S5, S6, Table, get_format, version_for_year
+from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, Kind, S1, S5, S6, Table, get_format, version_for_year
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
 from ..values import BLANK_TOKENS, normalize
 from .text import GRID_SEP, canon, compact, edit_distance, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
 
 MAX_CANDIDATES = 4000
+MAX_NODES = 200_000  # search budget for splitting one row's digits
+MAX_CELL_CHARS = 16  # no printed cell holds a longer number
 MAX_COMBINATIONS = 50000
 
 # -- the official data, derived once -----------------------------------------------------------
@@ -357,16 +359,24 @@ def _fits(values, constraints) -> bool:
     return True
 
 
+class TooMany(Exception):
+    """Digits too long to enumerate their splits within the budget."""
+
+
 def splits(chunks: list[str], kinds: list, limit: int = MAX_CANDIDATES) -> list[tuple]:
     """Every way to cut the chunks (each into one or more parts, in order) into len(kinds)
-    cells whose texts are valid for their kinds."""
+    cells whose texts are valid for their kinds.  Raises TooMany past a fixed search budget."""
     n = len(kinds)
     out: list[tuple] = []
     remaining = [sum(len(c) for c in chunks[i:]) for i in range(len(chunks) + 1)]
+    nodes = [MAX_NODES]
 
     def dfs(ci, pos, acc):
         if len(out) >= limit:
             return
+        nodes[0] -= 1
+        if nodes[0] < 0:
+            raise TooMany
         col = len(acc)
         if ci == len(chunks):
             if col == n:
@@ -376,9 +386,9 @@ def splits(chunks: list[str], kinds: list, limit: int = MAX_CANDIDATES) -> list[
             return
         chunk = chunks[ci]
         left_chars = len(chunk) - pos + remaining[ci + 1]
-        if left_chars < n - col:
+        if left_chars < n - col or left_chars > (n - col) * MAX_CELL_CHARS:
             return
-        for end in range(pos + 1, len(chunk) + 1):
+        for end in range(pos + 1, min(len(chunk), pos + MAX_CELL_CHARS) + 1):
             part = chunk[pos:end]
             if not _valid(part, kinds[col]):
                 digits = part.lstrip("+-")
@@ -413,6 +423,13 @@ class RowResult:
 
 def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
     """The possible readings of one printed row from its chunks."""
+    try:
+        return _solve_row(spec, chunks, runs, gap, splittable)
+    except TooMany:
+        return RowResult([tuple([None] * len(spec.columns))], "连写的数字太长，可能的拆法过多", lost=True)
+
+
+def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
     n = len(spec.columns)
     kinds = [c.kind for c in spec.columns]
     cons = spec.constraints
@@ -449,10 +466,14 @@ def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -
         return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
     # fewer numbers than cells and the blank positions were lost: place them in every way
     cands = []
+    budget = [MAX_CANDIDATES * 10]  # placements tried, at most
     for k in range(min(n, sum(len(x) for x in numbers)), 0, -1):
         parts_list = splits(numbers, [None] * k) if can_split else ([tuple(numbers)] if len(numbers) == k else [])
         for parts in parts_list:
             for pos in itertools.combinations(range(n), k):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    break
                 vals = [None] * n
                 ok = True
                 for p, t in zip(pos, parts):
@@ -540,9 +561,9 @@ def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, r
     return Finding(rule_id, rule.severity, rule.message.format(**fmt), tuple(refs), table=in_table, where=at)
 
 
-def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | None" = None) -> TableResult:
+def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None) -> TableResult:
     if table_id == "四":
-        return parse_table4(version, lines, gap)
+        return parse_table4(version, lines, prior_gap)
     specs = row_specs(version, table_id)
     sc = scan(lines)
     found = find_labels(sc.compact, specs)
@@ -558,11 +579,11 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
     if sc.mode == "cell":  # digits glued to the labels
         bounds = starts + [(len(sc.compact), len(sc.compact), None)]
         for (s, e, i), (s2, _, _) in zip(bounds, bounds[1:]):
-            gap = sc.compact[e:s2]
+            between = sc.compact[e:s2]
             for w in header_words(table_id):
-                if w in gap:
-                    gap = gap.replace(w, "|")
-            nums = _NUM_IN_TEXT.findall(gap)
+                if w in between:
+                    between = between.replace(w, "|")
+            nums = _NUM_IN_TEXT.findall(between)
             if nums:
                 line = sc.line_of[e] if e < len(sc.line_of) else (sc.line_of[-1] if sc.line_of else 0)
                 groups.append(Group(e, [Chunk(x, line, False) for x in nums]))
@@ -594,7 +615,7 @@ def parse_table(table_id: str, version: str, lines: list[str], gap: "GapModel | 
                 troubled.add(starts[0][2])
     widths = {len(s.columns) for s in specs}
     anchors = _anchors(specs, by_row) if sc.mode == "line" else {}
-    gm = (gap_model(groups, widths) or gap) if sc.mode == "cell" else None
+    gm = (gap_model(groups, widths) or prior_gap) if sc.mode == "cell" else None
     res.gap = gm
     results: dict[int, RowResult] = {}
     for i, spec in enumerate(specs):
@@ -777,7 +798,7 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
         row, unsure = {}, []
         for j, col in enumerate(s.columns):
             row[col.label] = shown[offset + j]
-            if len({c[offset + j] for c in rr.candidates}) > 1 or rr.no_split is not None:
+            if len({c[offset + j] for c in rr.candidates}) > 1 or rr.no_split is not None or rr.lost:
                 unsure.append(col)
                 res.uncertain.add(f"四/{s.label}/{col.label}")
         res.values[s.label] = row
@@ -843,6 +864,8 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     findings: list[Finding] = []
     year, agency = _title(meta_line, lines)
     year = year or year_hint
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        year = None
     # tables
     results: dict[str, TableResult] = {}
     for tid in ("二", "三", "四"):
