@@ -369,3 +369,16 @@ def test_a_very_long_run_of_digits_is_uncertain_not_a_hang():
     a = audit_text(t3_text(zero_rows(values=v), sep=""))
     assert "三/2.重复申请/自然人" in a.to_interchange()["uncertain"]
     assert any(f.rule in ("parse.uncertain", "parse.no_split") for f in a.findings)
+
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_reworded_section_headings_give_the_same_tables(path, audits):
+    import re
+    text = path.with_suffix(".txt").read_text(encoding="utf-8")
+    text = text.replace("三、收到和处理政府信息公开申请情况", "三、收到和处理申请的情况") \
+               .replace("二、主动公开政府信息情况", "二、主动公开情况")
+    text = re.sub(r"四、(因)?政府信息公开(工作)?(被申请)?行政复议、(提起)?行政诉讼情况", "四、复议诉讼", text)
+    got = audit_text(text).to_interchange()
+    want = audits[path.stem].to_interchange()
+    assert (got["tables"], got["missing"], sorted(got["uncertain"])) == \
+           (want["tables"], want["missing"], sorted(want["uncertain"]))

@@ -118,8 +118,13 @@ for _f in FORMATS.values():
     for _t in _f.tables:
         HEADINGS.setdefault(_t.id, _t.title)
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
-_HEADING_SHORT = {k: heading_pattern(v.split("、", 1)[1]) for k, v in HEADINGS.items() if "、" in v}
+_HEADING_SHORT = {k: re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]\s*[、.]\s*)?" + heading_pattern(v.split("、", 1)[1]).pattern)
+                  for k, v in HEADINGS.items() if "、" in v}
 # wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
+_NUMERAL = {"二": "二", "三": "三", "四": "四"}
+_TABLE_START = {"二": heading_pattern("第二十条第（一）项"),
+                "三": heading_pattern("一、本年新收政府信息公开申请数量"),
+                "四": re.compile(r"行\s*政\s*复\s*议[\s\S]{0,80}?行\s*政\s*诉\s*讼")}
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
@@ -843,7 +848,26 @@ def _find_heading(full: str, key: str, start: int, end: int | None = None):
         m = _HEADING_SHORT[key].search(full, start, end)
     if m is None and key in _HEADING_LOOSE:
         m = _HEADING_LOOSE[key].search(full, start, end)
+    if m is None and key in _TABLE_START:  # no heading: the table starts at its first labels
+        f = _TABLE_START[key].search(full, start, end)
+        if f is not None:
+            at = f.start()
+            back = [h.start() for h in re.finditer(_NUMERAL[key] + r"\s*、(?!\s*结\s*转)", full[max(start, at - 80):at])]
+            m = _At(max(start, at - 80) + back[-1] if back else at)  # from a reworded heading, if any
     return m
+
+
+class _At:
+    """A zero-width 'heading' where a table without its heading begins."""
+
+    def __init__(self, pos: int):
+        self.pos = pos
+
+    def start(self) -> int:
+        return self.pos
+
+    def end(self) -> int:
+        return self.pos
 
 
 def parse_text(text: str, *, source: str | None = None, year_hint: int | None = None) -> Parsed:
