@@ -382,3 +382,11 @@ def test_reworded_section_headings_give_the_same_tables(path, audits):
     want = audits[path.stem].to_interchange()
     assert (got["tables"], got["missing"], sorted(got["uncertain"])) == \
            (want["tables"], want["missing"], sorted(want["uncertain"]))
+
+
+def test_a_web_page_publication_date_comes_first():
+    rows = [label + " " + " ".join(["0"] * 7) for label in T3_2021]
+    text = "发布时间：2023-02-10  来源：某局\n" + t3_text(rows) + "六、其他需要报告的事项\n本年度未收取信息处理费。\n某局\n2023年1月20日\n"
+    a = audit_text(text)
+    assert a.report.published.isoformat() == "2023-02-10"
+    assert any(f.rule == "text.late" for f in a.findings)

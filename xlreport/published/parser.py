@@ -824,6 +824,7 @@ _SOURCE = re.compile(r"^#\s*source:", re.I)
 _TITLE = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(20\d\d)年度?(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,6}?报告")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _DATE = re.compile(r"(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+_POSTED = re.compile(r"(?:发布|发文|成文)(?:时间|日期)\s*[:：]?\s*(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 _CLAIM = re.compile(r"(?:收到|新收|受理|接收)[^。;;,，]{0,20}?申请[^。;;,，\d]{0,8}?(\d+)件")
 _CLAIM_OTHER = ("复议", "诉讼", "信访", "投诉", "举报", "提案", "建议")
 _CLAIM_NONE = re.compile(r"未(?:收到|受理|接到)[^。;;,，\d]{0,12}?申请")
@@ -1041,6 +1042,13 @@ def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
 
 
 def _published(full: str, meta_line: str) -> dt.date | None:
+    """The publication date: a web page's 发布时间 near the top, else the signature date on its
+    own line at the end, else the date the collector noted."""
+    m = _POSTED.search(full[:1500])
+    if m:
+        d = _date(m)
+        if d is not None:
+            return d
     tail = full[-300:]
     dates = list(_DATE.finditer(tail))
     for m in reversed(dates):
