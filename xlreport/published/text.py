@@ -29,7 +29,11 @@ def normalize_line(line: str) -> str:
     if not line.isprintable():
         line = _CONTROL.sub("", line)
     # every space kept, so that columns of a PDF's layout text stay where they are
-    line = line.translate(_SPACES).rstrip()
+    if "\t" in line:
+        line = line.replace("\t", " ")
+    if "\u200b" in line or "\ufeff" in line or "\xa0" in line:
+        line = line.translate(_SPACES)
+    line = line.rstrip()
     return _ENUM_COMMA.sub(r"\1.", line) if "、" in line else line
 
 
