@@ -390,3 +390,14 @@ def test_a_web_page_publication_date_comes_first():
     a = audit_text(text)
     assert a.report.published.isoformat() == "2023-02-10"
     assert any(f.rule == "text.late" for f in a.findings)
+
+
+def test_pdf_text_with_a_row_short_goes_by_the_nearest_label():
+    # 2023 洪泽区 with one row printed blank: numbers no longer pair with rows in order
+    want = json.loads((REPORTS / "2023_huaian-hongzequ_1.json").read_text(encoding="utf-8"))
+    text = (REPORTS / "2023_huaian-hongzequ_1.txt").read_text(encoding="utf-8")
+    got = audit_text(text.replace("7.属于行政执法案卷 1 0 0 0 0 0 1", "7.属于行政执法案卷")).to_interchange()
+    wrong = [(p, v) for p, v in cells({"三": want["tables"]["三"]})
+             if dict(cells(got["tables"]))[p] != v and p not in got["uncertain"]]
+    assert wrong == []
+    assert {p.split("/")[1] for p in got["uncertain"]} == {"7.属于行政执法案卷"}

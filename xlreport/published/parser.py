@@ -612,6 +612,10 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
     troubled: set[int] = set()
     if not clean and len(groups) == len(specs) and sc.mode != "cell":
         by_row = {i: [g] for i, g in enumerate(groups)}  # taken in order (PDF text)
+    elif not clean and sc.mode == "line" and starts:
+        # PDF text with a row short: each line of numbers to the label nearest to it, by lines
+        by_row = _nearest(starts, groups, sc.line_of)
+        troubled = {i for i, v in by_row.items() if len(v) != 1}
     else:
         by_row = assigned
         if not clean:
@@ -630,6 +634,9 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 results[i] = RowResult([tuple([None] * len(spec.columns))], "报告中找不到该行的标签", lost=True)
                 continue
             gs = []
+        if not gs and i in troubled:
+            results[i] = RowResult([tuple([None] * len(spec.columns))], "数字与标签的对应关系不清楚", lost=True)
+            continue
         chunks = [c for g in gs for c in g.chunks]
         runs = gs[0].runs if len(gs) == 1 and gs[0].runs and len(gs[0].runs) == len(chunks) + 1 else None
         splittable = sc.mode == "cell"
@@ -664,6 +671,21 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
                 count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
     return res
+
+
+def _nearest(starts, groups, line_of) -> dict:
+    """Groups to labels by line distance (0 inside a wrapped label's lines; a tie goes to the
+    label below, where a PDF puts the numbers of a label that wraps downwards)."""
+    spans = []
+    for s, e, i in starts:
+        spans.append((line_of[s] if s < len(line_of) else 0, line_of[max(s, e - 1)] if e - 1 < len(line_of) else 0, i))
+    out: dict[int, list] = {i: [] for _, _, i in starts}
+    for g in groups:
+        line = g.chunks[0].line
+        best = min(spans, key=lambda sp: (0 if sp[0] <= line <= sp[1] else min(abs(line - sp[0]), abs(line - sp[1])),
+                                          0 if line < sp[0] else 1))
+        out[best[2]].append(g)
+    return out
 
 
 def _anchors(specs, by_row) -> dict:
