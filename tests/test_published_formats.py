@@ -105,3 +105,14 @@ def test_gbk_html_page_with_meta_charset(tmp_path):
     path.write_bytes(page.encode("gb18030"))
     want = json.loads((REPORTS / "2021_hebei-jyt_1.json").read_text(encoding="utf-8"))
     assert exact(audit_file(path).to_interchange(), want) == []
+
+
+@pytest.mark.parametrize("path", REAL_JSON[:3], ids=lambda p: p.stem)
+def test_the_fast_word_reader_equals_python_docx(rendered, path):
+    import docx
+
+    from xlreport.published.extract import docx_xml_grid
+    document = docx.Document(str(rendered / f"{path.stem}.docx"))
+    assert document.tables
+    for table in document.tables:
+        assert docx_xml_grid(table._tbl) == docx_grid(table)
