@@ -401,3 +401,10 @@ def test_pdf_text_with_a_row_short_goes_by_the_nearest_label():
              if dict(cells(got["tables"]))[p] != v and p not in got["uncertain"]]
     assert wrong == []
     assert {p.split("/")[1] for p in got["uncertain"]} == {"7.属于行政执法案卷"}
+
+
+def test_an_article_about_administrative_review_is_not_a_report():
+    text = ("关于行政复议和行政诉讼的说明\n四、行政复议与行政诉讼的衔接\n结果维持 结果纠正 其他结果 尚未审结 总计\n"
+            "12 3 1 0 16\n本文介绍行政复议、行政诉讼的基本程序。\n")
+    a = audit_text(text)
+    assert a.report is None and [f.rule for f in a.findings] == ["parse.unrecognised"]

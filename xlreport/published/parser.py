@@ -923,7 +923,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         version = _table_version(tid, canon(body), year)
         prior = [r.gap for r in results.values() if r.gap is not None]
         results[tid] = parse_table(tid, version, rl, prior[-1] if prior else None)
-    recognised = (sum(r.found for r in results.values()) > 0 or len(heads) >= 4)
+    recognised = (sum(r.found for t, r in results.items() if t != "四") > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"
         return Parsed(None, [_finding("parse.unrecognised", reason=reason)], recognised=False)
