@@ -116,3 +116,17 @@ def test_the_fast_word_reader_equals_python_docx(rendered, path):
     assert document.tables
     for table in document.tables:
         assert docx_xml_grid(table._tbl) == docx_grid(table)
+
+
+def test_a_web_page_with_a_layout_table_around_the_report(rendered):
+    path = REPORTS / "2024_huaian-shi_1.json"
+    want, _, year = transcription(path)
+    body = (rendered / "2024_huaian-shi_1.html").read_text(encoding="utf-8").split("<body>")[1].split("</body>")[0]
+    page = ('<html><head><script>var s = "<table>";</script></head><body><table width="100%">'
+            "<tr><td>首页 &gt; 政府信息公开 &gt; 年度报告</td></tr><tr><td>发布时间：2025-01-20&nbsp;&nbsp;来源：某单位</td></tr>"
+            f"<tr><td>{body}</td></tr></table></body></html>")
+    target = rendered / "nested.html"
+    target.write_text(page, encoding="utf-8")
+    got = audit_file(target).to_interchange()
+    assert exact(got, want) == []
+    assert (got["agency"], got["year"], got["published"]) == (AGENCY, year, "2025-01-20")

@@ -1048,7 +1048,9 @@ def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
     if m:
         candidates.append(canon(m.group(1)))
     head = canon("".join(l for l in lines[:12] if l))[:600]
-    candidates.append(head)
+    first = [l for l in lines[:15] if l.strip()]
+    candidates += [canon(l) for l in first if len(canon(l)) <= 60]  # a title line of its own
+    candidates.append(head)  # a title split over lines
     for c in candidates:
         t = _TITLE.search(c)
         if t:
