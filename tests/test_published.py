@@ -4,8 +4,6 @@ on a small real excerpt."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from ..engine import Finding, check
 from ..model import Report
 from ..rules import RULES
-from .extract import Document, read_document
-from .parser import Parsed, parse_text
+from .extract import read_document
+from .parser import parse_text
 
 __all__ = ["Audit", "audit_file", "audit_text", "read_document", "parse_text"]
 

@@ -11,7 +11,6 @@ Problems are returned, never raised: ``Document.problem`` is ``(rule id, message
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess

@@ -29,11 +29,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ..engine import CellRef, Finding
-from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, Kind, S1, S5, S6, Table, get_format, version_for_year
+from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, version_for_year
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
 from ..values import BLANK_TOKENS, normalize
-from .text import GRID_SEP, canon, compact, edit_distance, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
+from .text import GRID_SEP, canon, compact, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
 
 MAX_CANDIDATES = 4000
 MAX_NODES = 200_000  # search budget for splitting one row's digits
