@@ -144,3 +144,17 @@ def test_audit_with_two_processes_gives_the_same_result(capsys, tmp_path):
     assert json.loads(one[1]) == json.loads(two[1])
     assert len(json.loads(two[1])) == 9
     assert run(capsys, "audit", CLEAN, "--jobs", "0")[0] == 2
+
+
+def test_import_keeps_wrong_published_totals_as_typed(capsys, tmp_path):
+    target = tmp_path / "out.xlsx"
+    code, out, _ = run(capsys, "import", WRONG, "-o", target)
+    assert code == 0 and "四/行政复议/总计 原文为0" in out
+    report = audit_file(WRONG).report
+    place = layout(report.format).places["t4.review.total"]
+    wb = openpyxl.load_workbook(target)
+    assert wb[place.sheet].cell(place.row, place.col).value == 0  # the published 0, not the formula
+    clean = tmp_path / "clean.xlsx"
+    assert "原文为" not in run(capsys, "import", CLEAN, "-o", clean)[1]
+    place = layout(audit_file(CLEAN).report.format).places["t4.review.total"]
+    assert str(openpyxl.load_workbook(clean)[place.sheet].cell(place.row, place.col).value).startswith("=")

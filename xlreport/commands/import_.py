@@ -45,6 +45,7 @@ def build(audit):
 
     report, listed = importable(audit.report)
     wb = build_workbook(report=report)
+    typed = type_over_totals(wb, report)
     ws = wb.create_sheet(IMPORT_SHEET)
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["B"].width = 24
@@ -55,6 +56,8 @@ def build(audit):
             ("格式版本", report.version, "；".join(f"表{t}为{v}版" for t, v in report.layouts.items())),
             ("", "", ""),
             (f"无法确定、已留空的单元格（{len(listed)}个）", "原文的一种可能读法", "")]
+    rows[5:5] = [(f"合计与原文不同、按原文填入的单元格（{len(typed)}个）", "原文", "公式计算值")] + \
+        [(path, v, d) for path, v, d in typed] + [("", "", "")] if typed else []
     rows += [(path, reading, "") for path, reading in listed] or [("（无）", "", "")]
     rows += [("", "", ""), ("读取报告时的问题", "规则", "说明")]
     for f in audit.findings:
@@ -67,7 +70,34 @@ def build(audit):
             if c == 1 and v and r in (1, 2, 3, 4, 6) or (row[0] == "读取报告时的问题" and c == 1):
                 cell.font = Font(bold=True)
     ws.protection = SheetProtection(sheet=True, password=DEFAULT_PASSWORD)
-    return wb, listed
+    return wb, listed, typed
+
+
+def type_over_totals(wb, report) -> list[tuple[str, str, str]]:
+    """Published totals that differ from what the template's formulas derive are typed over the
+    formulas, so the workbook shows the report as published and its 校验 sheet shows the error
+    (as ``scripts/make_examples.py`` does).  Returns (path, published, derived) for each."""
+    from ..engine import derive_totals
+    from ..formats import get_format
+    from ..layout import layout
+    from ..template import placeable
+    from ..values import show
+
+    template_format = get_format(report.version)  # the template build_workbook writes
+    places = layout(template_format).places
+    placed, _ = placeable(report, template_format)
+    out = []
+    for key, derived in derive_totals(report).items():
+        stored = report.values.get(key)
+        if stored is None or stored == derived or key not in places or key in report.uncertain:
+            continue
+        if key not in placed:
+            continue
+        place = places[key]
+        wb[place.sheet].cell(place.row, place.col).value = int(stored) if stored == stored.to_integral_value() \
+            else float(stored)
+        out.append((report.format.cells[key].path, show(stored), show(derived)))
+    return out
 
 
 def run(args) -> int:
@@ -85,7 +115,7 @@ def run(args) -> int:
         for f in audit.findings:
             print(f"错误：{args.report}：{f.message}", file=sys.stderr)
         return 1
-    wb, listed = build(audit)
+    wb, listed, typed = build(audit)
     try:
         write_atomic(args.output, workbook_bytes(wb))
     except OutputError as e:
@@ -96,6 +126,8 @@ def run(args) -> int:
           f"{r.year or '年度未识别'}年度，{r.version}版格式）")
     if r.missing_tables:
         print(f"缺少的表格：{'、'.join('表' + t for t in r.missing_tables)}")
+    for path, published, derived in typed:
+        print(f"注意：{path} 原文为{published}，与各项之和{derived}不符，已按原文填入（“校验”表会显示此错误）")
     if listed:
         print(f"以下{len(listed)}个单元格原文无法确定，已留空（见工作簿“{IMPORT_SHEET}”表）：")
         for path, reading in listed:
