@@ -85,23 +85,6 @@ def short_form(label: str) -> str | None:
     return None
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or ``limit + 1`` once it is certainly larger than ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        best = i
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            best = min(best, cur[j])
-        if best > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
-
 def heading_pattern(label: str) -> re.Pattern:
     """A regex finding a heading in normalised text, whitespace allowed between its characters."""
     chars = [re.escape(c) for c in canon(label)]
