@@ -130,3 +130,11 @@ def test_a_web_page_with_a_layout_table_around_the_report(rendered):
     got = audit_file(target).to_interchange()
     assert exact(got, want) == []
     assert (got["agency"], got["year"], got["published"]) == (AGENCY, year, "2025-01-20")
+
+
+def test_a_web_page_saved_as_txt_is_read_as_html(rendered, tmp_path):
+    want, _, _ = transcription(REPORTS / "2021_hebei-jyt_1.json")
+    page = tmp_path / "page.txt"
+    page.write_bytes((rendered / "2021_hebei-jyt_1.html").read_bytes())
+    a = audit_file(page)
+    assert a.kind == "html" and exact(a.to_interchange(), want) == []

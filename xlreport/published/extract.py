@@ -51,12 +51,10 @@ def sniff(path: Path, head: bytes) -> str:
         return "docx" if kind in (None, "docx") else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"  # old binary Word (.doc) / Excel
-    if kind:
-        return kind
-    low = head[:2048].lower()
-    if b"<html" in low or b"<table" in low or b"<!doctype html" in low:
-        return "html"
-    return "text"
+    low = head[:4096].lower()
+    if kind in (None, "text") and (b"<html" in low or b"<table" in low or b"<!doctype html" in low):
+        return "html"  # a saved web page, whatever its name says
+    return kind or "text"
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
