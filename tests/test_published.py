@@ -406,3 +406,10 @@ def test_an_article_about_administrative_review_is_not_a_report():
             "12 3 1 0 16\n本文介绍行政复议、行政诉讼的基本程序。\n")
     a = audit_text(text)
     assert a.report is None and [f.rule for f in a.findings] == ["parse.unrecognised"]
+
+
+def test_a_bare_page_number_inside_pdf_text_is_not_a_cell():
+    text = (REPORTS / "2024_huaian-shi_1.txt").read_text(encoding="utf-8").replace("- 4 -", "4")
+    want = json.loads((REPORTS / "2024_huaian-shi_1.json").read_text(encoding="utf-8"))
+    got = audit_text(text).to_interchange()
+    assert compare(got, want) == [] and got["uncertain"] == []

@@ -154,6 +154,7 @@ class Group:
     chunks: list
     exact: bool = False  # positions known (grid rows with explicit blanks)
     runs: list | None = None  # blank lines before each chunk and after the last (one cell per line)
+    alone: bool = False  # numbers on a line of their own in PDF-like text
 
 
 _NUMERIC_START = frozenset("0123456789+-.")
@@ -230,7 +231,7 @@ def scan(lines: list[str]) -> Scan:
                 if open_group is not None:
                     open_group.runs.append(blank_run)
                     open_group = None
-                groups.append(Group(size, chunks))
+                groups.append(Group(size, chunks, alone=True))
             elif open_group is not None:
                 open_group.chunks.extend(chunks)
                 open_group.runs.append(blank_run)
@@ -581,6 +582,9 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                                          label=spec.label, found=f.text))
     starts = [(f.start, f.end, i) for i, f in enumerate(found) if f is not None]
     groups = list(sc.groups)
+    if sc.mode == "line" and min(len(sp.columns) for sp in specs) > 2:
+        # a lone short number on its own line between rows of many cells: a page number
+        groups = [g for g in groups if not (g.alone and len(g.chunks) == 1 and len(g.chunks[0].text) <= 3)]
     if sc.mode == "cell":  # digits glued to the labels
         bounds = starts + [(len(sc.compact), len(sc.compact), None)]
         for (s, e, i), (s2, _, _) in zip(bounds, bounds[1:]):
