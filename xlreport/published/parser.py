@@ -211,7 +211,7 @@ def scan(lines: list[str]) -> Scan:
             grid = True
             open_group = None
             cells = line.split(GRID_SEP)
-            vals = [_numeric(c) for c in cells]
+            vals = ["" if c.strip() in ("无", "空") else _numeric(c) for c in cells]  # a grid cell "无" is blank
             k = len(cells)
             while k > 0 and vals[k - 1] is not None:
                 k -= 1
