@@ -413,3 +413,11 @@ def test_a_bare_page_number_inside_pdf_text_is_not_a_cell():
     want = json.loads((REPORTS / "2024_huaian-shi_1.json").read_text(encoding="utf-8"))
     got = audit_text(text).to_interchange()
     assert compare(got, want) == [] and got["uncertain"] == []
+
+
+def test_a_table_cell_reading_wu_is_blank():
+    rows = ["\t".join([label] + ["0"] * 7) for label in T3_2021]
+    rows[1] = "\t".join([T3_2021[1], "无", "无", "无", "无", "无", "无", "无"])
+    got = audit_text(t3_text(rows)).to_interchange()
+    assert set(got["tables"]["三"][T3_2021[1]].values()) == {None}
+    assert got["uncertain"] == []
