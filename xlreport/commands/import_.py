@@ -30,7 +30,9 @@ def importable(report):
     out.texts = {k: (v[:MAX_CELL_TEXT] if isinstance(v, str) else v) for k, v in report.texts.items()}
     listed = []
     for key in sorted(report.uncertain, key=lambda k: list(report.format.cells).index(k)):
-        listed.append((report.format.cells[key].path, show(report.values.get(key))))
+        cell = report.format.cells[key]
+        note = "" if cell.is_input else "（合计单元格，由公式计算）"
+        listed.append((cell.path, show(report.values.get(key)) + note))
         out.values[key] = None
     return out, listed
 
