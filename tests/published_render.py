@@ -1,0 +1,203 @@
+"""Render a report (from a transcription) as a published document would lay it out: headings,
+paragraphs and the official tables with merged header and label cells.  Used by the tests to
+make real HTML, Word and PDF files; every label comes from the format data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlreport import Report
+from xlreport.values import show
+
+
+@dataclass
+class C:
+    text: str
+    rows: int = 1
+    cols: int = 1
+
+
+def _v(report: Report, key: str) -> str:
+    v = report.values.get(key)
+    return "" if v is None else show(v)
+
+
+def table2(report: Report) -> list[list[C]]:
+    t = report.format.table("二")
+    width = max(len(b.columns) for b in t.blocks) + 1
+    out = []
+    for b in t.blocks:
+        out.append([C(b.label, cols=width)])
+        extra = width - 1 - len(b.columns)
+        out.append([C(b.corner)] + [C(c.label, cols=1 + (extra if i == len(b.columns) - 1 else 0))
+                                    for i, c in enumerate(b.columns)])
+        for r in b.rows:
+            out.append([C(r.label)] + [C(_v(report, f"t2.{r.id}.{c.id}"), cols=1 + (extra if i == len(b.columns) - 1 else 0))
+                                       for i, c in enumerate(b.columns)])
+    return out
+
+
+def table3(report: Report) -> list[list[C]]:
+    t = report.format.table("三")
+    b = t.blocks[0]
+    cols = b.columns
+    depth = max(len(c.groups) for c in cols) + 1
+    label_cols = max(len(r.groups) for r in b.rows) + 1
+    head = [[] for _ in range(depth)]
+    head[0].append(C(b.corner, rows=depth, cols=label_cols))
+    for d in range(depth):
+        i = 0
+        while i < len(cols):
+            c = cols[i]
+            if len(c.groups) > d:
+                g = c.groups[d]
+                j = i
+                while j < len(cols) and len(cols[j].groups) > d and cols[j].groups[d] == g:
+                    j += 1
+                head[d].append(C(g, cols=j - i))
+                i = j
+            elif len(c.groups) == d:
+                head[d].append(C(c.label, rows=depth - d))
+                i += 1
+            else:
+                i += 1
+    body = []
+    rows = b.rows
+    for n, r in enumerate(rows):
+        line = []
+        for level in range(len(r.groups)):
+            g = r.groups[level]
+            first = n == 0 or len(rows[n - 1].groups) <= level or rows[n - 1].groups[level] != g
+            if first:
+                span = 0
+                while n + span < len(rows) and len(rows[n + span].groups) > level and rows[n + span].groups[level] == g:
+                    span += 1
+                line.append(C(g, rows=span))
+        line.append(C(r.label, cols=label_cols - len(r.groups)))
+        line += [C(_v(report, f"t3.{r.id}.{c.id}")) for c in cols]
+        body.append(line)
+    return head + body
+
+
+def table4(report: Report) -> list[list[C]]:
+    t = report.format.table("四")
+    b = t.blocks[0]
+    review, direct, after = b.rows
+    n = len(b.columns)
+    return [
+        [C(review.label, cols=n), C(direct.groups[0], cols=2 * n)],
+        [C(c.label, rows=2) for c in b.columns] + [C(direct.label, cols=n), C(after.label, cols=n)],
+        [C(c.label) for c in b.columns] * 2,
+        [C(_v(report, f"t4.{r.id}.{c.id}")) for r in b.rows for c in b.columns],
+    ]
+
+
+def blocks(report: Report, agency: str, year: int) -> list:
+    """The document as ("h"/"p", text) and ("table", rows) blocks."""
+    new = report.values.get("t3.new.total")
+    fmt = report.format
+    out = [("h", f"{agency}{year}年政府信息公开工作年度报告"),
+           ("h", fmt.sections[0].label),
+           ("p", f"{year}年，本机关认真贯彻《中华人民共和国政府信息公开条例》。"
+                 + (f"全年共收到政府信息公开申请{show(new)}件。" if new is not None else ""))]
+    for t, render in (("二", table2), ("三", table3), ("四", table4)):
+        if t in report.missing_tables:
+            out.append(("h", fmt.table(t).title))
+            out.append(("p", f"{year}年未发生相关情况。"))
+            continue
+        out.append(("h", fmt.table(t).title))
+        out.append(("table", render(report)))
+    out.append(("h", fmt.sections[1].label))
+    out.append(("p", "政务公开工作与群众期待还有差距，下一步将继续改进。"))
+    out.append(("h", fmt.sections[2].label))
+    out.append(("p", "本年度未收取信息处理费。"))
+    return out
+
+
+def grid(rows: list[list[C]]):
+    """Positions of the cells: (row, col, cell) with merged areas skipped, like a real table."""
+    taken = set()
+    out = []
+    for r, line in enumerate(rows):
+        c = 0
+        for cell in line:
+            while (r, c) in taken:
+                c += 1
+            out.append((r, c, cell))
+            for dr in range(cell.rows):
+                for dc in range(cell.cols):
+                    taken.add((r + dr, c + dc))
+            c += cell.cols
+    width = max(c + cell.cols for _, c, cell in out)
+    return out, width
+
+
+def to_html(report: Report, agency: str, year: int) -> str:
+    from html import escape
+
+    parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>年报</title>"
+             "<style>td{border:1px solid #000}</style></head><body><div class=\"article\">"]
+    for kind, content in blocks(report, agency, year):
+        if kind == "h":
+            parts.append(f"<p><strong>{escape(content)}</strong></p>")
+        elif kind == "p":
+            parts.append(f"<p>{escape(content)}</p>")
+        else:
+            parts.append("<table><tbody>")
+            for line in content:
+                tds = []
+                for c in line:
+                    attrs = (f' rowspan="{c.rows}"' if c.rows > 1 else "") + (f' colspan="{c.cols}"' if c.cols > 1 else "")
+                    tds.append(f"<td{attrs}>{escape(c.text)}</td>")
+                parts.append("<tr>" + "".join(tds) + "</tr>")
+            parts.append("</tbody></table>")
+    parts.append("</div></body></html>")
+    return "\n".join(parts)
+
+
+def to_docx(report: Report, agency: str, year: int, path) -> None:
+    import docx
+
+    document = docx.Document()
+    for kind, content in blocks(report, agency, year):
+        if kind in ("h", "p"):
+            document.add_paragraph(content)
+            continue
+        cells, width = grid(content)
+        table = document.add_table(rows=len(content), cols=width)
+        for r, c, cell in cells:
+            target = table.cell(r, c)
+            if cell.rows > 1 or cell.cols > 1:
+                target = target.merge(table.cell(r + cell.rows - 1, c + cell.cols - 1))
+            target.text = cell.text
+    document.save(str(path))
+
+
+def to_xlsx(report: Report, agency: str, year: int, path) -> None:
+    """A sheet laid out like the printed report, to be turned into a real PDF by LibreOffice."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
+    wb = Workbook()
+    ws = wb.active
+    row = 1
+    for col in range(1, 19):
+        ws.column_dimensions[chr(64 + col)].width = {1: 18, 2: 14, 3: 40}.get(col, 11)
+    for kind, content in blocks(report, agency, year):
+        if kind in ("h", "p"):
+            ws.cell(row, 1, content)
+            row += 1
+            continue
+        cells, _ = grid(content)
+        for r, c, cell in cells:
+            target = ws.cell(row + r, 1 + c, cell.text if cell.text == "" else
+                             (int(cell.text) if cell.text.isdigit() else cell.text))
+            target.alignment = Alignment(wrap_text=True, vertical="center")
+            if cell.rows > 1 or cell.cols > 1:
+                ws.merge_cells(start_row=row + r, start_column=1 + c,
+                               end_row=row + r + cell.rows - 1, end_column=c + cell.cols)
+        row += len(content) + 1
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.save(str(path))

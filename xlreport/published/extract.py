@@ -1,0 +1,363 @@
+"""Reading a published report file into lines of text.
+
+``.txt`` (UTF-8 or GB18030/GBK, detected), ``.html`` (tables with rowspan/colspan become grids),
+``.docx`` (Word tables with merged cells become grids) and ``.pdf`` (text PDFs, via poppler's
+``pdftotext -layout``, else pdfplumber).  A table row from a grid becomes one line whose cells
+are joined by ``GRID_SEP``; a merged cell keeps its text in its first position only, the
+positions it spans are empty, so every numeric cell appears once and blank cells stay blank.
+
+Problems are returned, never raised: ``Document.problem`` is ``(rule id, message)``.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .text import GRID_SEP
+
+MAX_BYTES = 30 * 1024 * 1024  # larger files are refused (doc.too_large)
+MAX_TEXT_CHARS = 2_000_000  # extracted text beyond this is refused too
+MAX_PDF_PAGES = 300
+PDF_TIMEOUT = 120
+
+KINDS = {".txt": "text", ".text": "text", ".csv": "text", ".html": "html", ".htm": "html",
+         ".xhtml": "html", ".shtml": "html", ".docx": "docx", ".pdf": "pdf"}
+
+
+@dataclass
+class Document:
+    path: str
+    kind: str = "text"
+    text: str = ""
+    problem: tuple[str, str] | None = None  # (rule id, Chinese message)
+    encoding: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n} 字节"
+
+
+def sniff(path: Path, head: bytes) -> str:
+    kind = KINDS.get(path.suffix.lower())
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if kind in (None, "docx") else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"  # old binary Word (.doc) / Excel
+    low = head[:4096].lower()
+    if kind in (None, "text") and (b"<html" in low or b"<table" in low or b"<!doctype html" in low):
+        return "html"  # a saved web page, whatever its name says
+    return kind or "text"
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """Text and its encoding: UTF-8 (with or without BOM) when it decodes strictly, else
+    GB18030 (a superset of GBK and GB2312), else UTF-16 with a BOM; (None, None) for binary."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None, None
+    if b"\x00" in data[:65536]:
+        return None, None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            return None, None
+        return text, ("utf-8" if enc == "utf-8-sig" else enc)
+    return None, None
+
+
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ue000-\uf8ff]")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    return len(_BAD_CHARS.findall(sample)) / len(sample) > 0.02
+
+
+def read_document(path) -> Document:
+    """The text of one report file, or a Document whose ``problem`` says why there is none."""
+    path = Path(path)
+    doc = Document(str(path))
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        doc.problem = ("doc.unreadable", f"无法读取文件：{e.strerror or e}")
+        return doc
+    if path.is_dir():
+        doc.problem = ("doc.unreadable", "这是一个文件夹，不是报告文件")
+        return doc
+    if size == 0:
+        doc.problem = ("doc.empty", "文件为空（0 字节）")
+        return doc
+    if size > MAX_BYTES:
+        doc.problem = ("doc.too_large", f"文件大小{_size_text(size)}，超过上限{_size_text(MAX_BYTES)}，未读取")
+        return doc
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        doc.problem = ("doc.unreadable", f"无法读取文件：{e.strerror or e}")
+        return doc
+    doc.kind = sniff(path, data[:4096])
+    try:
+        if doc.kind == "text":
+            text, doc.encoding = decode(data)
+            if text is None:
+                doc.problem = ("doc.unreadable", "文件不是文本（可能是二进制文件或编码无法识别）")
+                return doc
+            doc.text = text
+        elif doc.kind == "html":
+            doc.text, doc.encoding = html_text(data)
+        elif doc.kind == "docx":
+            doc.text = docx_text(data)
+        elif doc.kind == "pdf":
+            doc.text = pdf_text(path)
+        elif doc.kind == "ole":
+            doc.problem = ("doc.unreadable", "旧版 Word/Excel 二进制文件（.doc/.xls）暂不支持，请另存为 .docx 或 PDF")
+            return doc
+        else:
+            doc.problem = ("doc.unreadable", "不支持的文件类型（可读取 .txt、.html、.docx、.pdf）")
+            return doc
+    except ExtractError as e:
+        doc.problem = ("doc.unreadable", str(e))
+        return doc
+    except ImportError as e:
+        doc.problem = ("doc.unreadable", f"读取此类文件需要 {e.name or '相应的库'}：请安装 pip install 'xlreport[docs]'")
+        return doc
+    except Exception as e:  # a broken file must not stop a batch
+        doc.problem = ("doc.unreadable", f"文件已损坏或格式不正确（{type(e).__name__}）")
+        return doc
+    if len(doc.text) > MAX_TEXT_CHARS:
+        doc.problem = ("doc.too_large", f"文字内容{len(doc.text)}字，超过上限{MAX_TEXT_CHARS}字，未分析")
+        doc.text = ""
+        return doc
+    if not doc.text.strip():
+        doc.problem = ("doc.empty", "文件中没有文字" + ("（可能是扫描件 PDF，需要先做文字识别）" if doc.kind == "pdf" else ""))
+    return doc
+
+
+class ExtractError(Exception):
+    pass
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+          "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "center", "form", "hr"}
+_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+
+
+def html_text(data: bytes) -> tuple[str, str]:
+    from lxml import etree, html as lhtml
+
+    m = _META_CHARSET.search(data[:4096])
+    text, enc = None, None
+    if m and m.group(1).lower().replace(b"-", b"") in (b"gbk", b"gb2312", b"gb18030"):
+        try:
+            text, enc = data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
+    if text is None:
+        text, enc = decode(data)
+    if text is None:
+        raise ExtractError("网页文件编码无法识别")
+    text = re.sub(r"^<\?xml[^>]*>", "", text.lstrip())
+    root = lhtml.fromstring(text or "<html></html>")
+    for bad in root.xpath("//script|//style|//noscript|//head"):
+        bad.drop_tree()
+    out: list[str] = []
+    cur: list[str] = []
+
+    def flush():
+        line = "".join(cur).strip()
+        cur.clear()
+        if line:
+            out.append(line)
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag == "table" and not el.xpath(".//table"):
+            flush()
+            out.extend(GRID_SEP.join(r) for r in html_grid(el))
+            if el.tail:
+                cur.append(el.tail)
+            return
+        if tag in _BLOCK:
+            flush()
+        if el.text and tag not in ("table", "tr", "tbody", "thead"):
+            cur.append(el.text)
+        for child in el:
+            walk(child)
+        if tag in _BLOCK or tag in ("td", "th"):
+            flush()
+        if el.tail:
+            cur.append(el.tail)
+
+    walk(root)
+    flush()
+    del etree
+    return "\n".join(out), enc
+
+
+def _cell_text(el) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def html_grid(table) -> list[list[str]]:
+    """The rows of an HTML table as a rectangular grid: a cell spanning rows or columns keeps its
+    text in its top-left position; the positions it covers are empty strings."""
+    rows = [tr for tr in table.iter("tr")]
+    grid: dict[tuple[int, int], str] = {}
+    width = 0
+    for r, tr in enumerate(rows):
+        c = 0
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            while (r, c) in grid:
+                c += 1
+            rs = _span(td.get("rowspan"))
+            cs = _span(td.get("colspan"))
+            text = _cell_text(td)
+            for dr in range(rs):
+                for dc in range(cs):
+                    grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""
+            c += cs
+            width = max(width, c)
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+
+
+def _span(v) -> int:
+    try:
+        return max(1, min(int(str(v).strip()), 200))
+    except (TypeError, ValueError):
+        return 1
+
+
+# -- Word -----------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraphs and tables of a Word file in document order, read from ``word/document.xml``
+    directly (several times faster than opening it with python-docx; ``docx_grid`` is the
+    python-docx reading of a table, and the tests hold the two equal)."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            info = z.getinfo("word/document.xml")
+            if info.file_size > MAX_TEXT_CHARS * 20:
+                raise ExtractError("Word 文件内容过大，未读取")
+            xml = z.read(info)
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise ExtractError(f"Word 文件已损坏或不是 .docx（{type(e).__name__}）") from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError:
+        raise ExtractError("Word 文件已损坏（document.xml 无法解析）") from None
+    out: list[str] = []
+    body = root.find(_W + "body")
+
+    def walk(el):
+        for child in el:
+            tag = child.tag
+            if tag == _W + "p":
+                text = _w_text(child).strip()
+                if text:
+                    out.append(text)
+            elif tag == _W + "tbl":
+                out.extend(GRID_SEP.join(r) for r in docx_xml_grid(child))
+            elif tag in (_W + "sdt", _W + "sdtContent", _W + "customXml"):
+                walk(child)
+
+    if body is not None:
+        walk(body)
+    return "\n".join(out)
+
+
+def _w_text(el) -> str:
+    parts = []
+    for node in el.iter(_W + "t", _W + "tab", _W + "br"):
+        parts.append(node.text or "" if node.tag == _W + "t" else " ")
+    return "".join(parts)
+
+
+def _w_val(el, path: str, default=None):
+    node = el.find(path)
+    return default if node is None else node.get(_W + "val", "")
+
+
+def docx_xml_grid(tbl) -> list[list[str]]:
+    """A ``w:tbl`` as a grid, merged cells in their first position only (like ``docx_grid``)."""
+    rows = []
+    for tr in tbl.findall(_W + "tr"):
+        cells = [""] * _span(_w_val(tr, f"{_W}trPr/{_W}gridBefore", "0") or 0) if tr.find(f"{_W}trPr/{_W}gridBefore") is not None else []
+        for tc in tr.findall(_W + "tc"):
+            span = _span(_w_val(tc, f"{_W}tcPr/{_W}gridSpan", "1"))
+            vmerge = _w_val(tc, f"{_W}tcPr/{_W}vMerge")
+            if vmerge is not None and vmerge != "restart":
+                cells.extend([""] * span)  # continues the cell above
+                continue
+            text = re.sub(r"\s+", " ", " ".join(_w_text(p) for p in tc.iter(_W + "p"))).strip()
+            cells.extend([text] + [""] * (span - 1))
+        rows.append(cells)
+    return rows
+
+
+def docx_grid(table) -> list[list[str]]:
+    """A Word table as a grid: python-docx repeats a merged cell in every position it covers;
+    the repeats are recognised by their underlying ``w:tc`` element and left empty."""
+    seen: set = set()  # the tc elements themselves (kept alive, so identity is stable)
+    rows = []
+    for row in table.rows:
+        cells = [""] * getattr(row, "grid_cols_before", 0)
+        for cell in row.cells:
+            tc = cell._tc
+            if tc in seen:
+                cells.append("")
+                continue
+            seen.add(tc)
+            cells.append(re.sub(r"\s+", " ", cell.text).strip())
+        rows.append(cells)
+    return rows
+
+
+# -- PDF ------------------------------------------------------------------------------------
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF with its layout kept (one printed table row per line)."""
+    exe = shutil.which("pdftotext")
+    if exe:
+        try:
+            proc = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
+                                  capture_output=True, timeout=PDF_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise ExtractError(f"PDF 文字提取超时（超过{PDF_TIMEOUT}秒）") from None
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise ExtractError("PDF 文件已损坏或加密，无法提取文字" + (f"（{err[-1][:120]}）" if err else ""))
+        return proc.stdout.decode("utf-8", "replace").replace("\x0c", "\n")
+    import pdfplumber  # fallback when poppler is not installed
+
+    pages = []
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages[:MAX_PDF_PAGES]:
+            pages.append(page.extract_text() or "")
+    return "\n".join(pages)
