@@ -112,11 +112,7 @@ def column_instances(version: str, table_id: str) -> tuple:
     return tuple(out)
 
 
-HEADINGS = {"s1": S1, "二": "二、主动公开政府信息情况", "三": "三、收到和处理政府信息公开申请情况",
-            "s5": S5, "s6": S6}
-for _f in FORMATS.values():
-    for _t in _f.tables:
-        HEADINGS.setdefault(_t.id, _t.title)
+HEADINGS = {"s1": S1, "s5": S5, "s6": S6, **{t.id: t.title for t in FORMATS["2021"].tables}}
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]\s*[、.]\s*)?" + heading_pattern(v.split("、", 1)[1]).pattern)
                   for k, v in HEADINGS.items() if "、" in v}
