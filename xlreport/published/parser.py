@@ -112,19 +112,18 @@ def column_instances(version: str, table_id: str) -> tuple:
     return tuple(out)
 
 
-HEADINGS = {"s1": S1, "二": "二、主动公开政府信息情况", "三": "三、收到和处理政府信息公开申请情况",
-            "s5": S5, "s6": S6}
-for _f in FORMATS.values():
-    for _t in _f.tables:
-        HEADINGS.setdefault(_t.id, _t.title)
+HEADINGS = {"s1": S1, "s5": S5, "s6": S6, **{t.id: t.title for t in FORMATS["2021"].tables}}
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]\s*[、.]\s*)?" + heading_pattern(v.split("、", 1)[1]).pattern)
                   for k, v in HEADINGS.items() if "、" in v}
 # wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
 _NUMERAL = {"二": "二", "三": "三", "四": "四"}
-_TABLE_START = {"二": heading_pattern("第二十条第（一）项"),
-                "三": heading_pattern("一、本年新收政府信息公开申请数量"),
-                "四": re.compile(r"行\s*政\s*复\s*议[\s\S]{0,80}?行\s*政\s*诉\s*讼")}
+_T4 = FORMATS["2021"].table("四")
+_TABLE_START = {  # where a table begins when its heading is reworded: its first labels
+    "二": heading_pattern(FORMATS["2021"].table("二").blocks[0].label),
+    "三": heading_pattern(FORMATS["2021"].table("三").rows[0].label),
+    "四": re.compile(heading_pattern(_T4.rows[0].label).pattern + r"[\s\S]{0,80}?"
+                    + heading_pattern(_T4.rows[1].groups[0]).pattern)}
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
@@ -795,15 +794,16 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
     sc = scan(lines)
     heads = [canon(c.label) for c in table.blocks[0].columns] + [canon(r.label) for r in table.rows]
     present = [h for h in heads if h in sc.compact]
-    # headers split into one character per line or wrapped: look for their parts
-    if len(present) < 2 and not ("结果" in sc.compact and ("维持" in sc.compact or "纠正" in sc.compact)):
+    # column labels wrapped inside their cells ("结果" over "维持"): look for their halves
+    halves = {h for c in table.blocks[0].columns for h in (canon(c.label)[:2], canon(c.label)[2:]) if len(h) == 2}
+    if len(present) < 2 and sum(h in sc.compact for h in halves) < 3:
         return res  # no table here (e.g. replaced by a sentence)
     res.found = len(specs)
     chunks: list[Chunk] = []
     runs = None
     if sc.mode == "cell":
         last = 0
-        for w in header_words("四") + ("维持", "纠正", "结果", "审结", "尚未", "其他", "总计", "行政诉讼"):
+        for w in header_words("四") + tuple(halves) + tuple(canon(r.label) for r in table.rows):
             j = sc.compact.rfind(w)
             if j >= 0:
                 last = max(last, j + len(w))
@@ -1020,14 +1020,27 @@ def _report(tables: dict, versions: dict, version: str, **meta) -> Report:
     return report
 
 
+def _marks() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Texts that only one version's table 三 has: the 2021 （六） sub-rows (pieces of eight
+    characters, enough to survive a line wrap) and the 2019 single （六） row."""
+    rows = {v: {canon(r.label) for r in FORMATS[v].table("三").rows} for v in ("2021", "2019")}
+    new = tuple(piece for label in rows["2021"] - rows["2019"] if len(label) > 12
+                for piece in (label[2:10], label[10:18], label[-10:-2]))
+    return new, tuple(rows["2019"] - rows["2021"])
+
+
+_T3_MARKS = _marks()
+
+
 def _table_version(tid: str, body: str, year: int | None) -> str:
     """Which version's labels a table region follows."""
     if tid == "四":
         return version_for_year(year) if year else "2021"
     if tid == "三":
-        if any(w in body for w in ("逾期不补正", "收费通知要求", "不再处理其政府信息公开申请")):
+        new, old = _T3_MARKS
+        if any(w in body for w in new):
             return "2021"
-        if canon("（六）其他处理") in body:
+        if any(w in body for w in old):
             return "2019"
         return version_for_year(year) if year else "2021"
     score = {}
