@@ -26,6 +26,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -302,7 +303,7 @@ def main(argv=None) -> int:
                 print(name, json.dumps(runs[-1], ensure_ascii=False), flush=True)
             rates = sorted(r["per_second"] for r in runs)
             best = max(runs, key=lambda r: r["per_second"])
-            res[name] = {**best, "median_per_second": rates[len(rates) // 2], "runs_per_second": rates,
+            res[name] = {**best, "median_per_second": statistics.median(rates), "runs_per_second": rates,
                          "peak_mb": max(r["peak_mb"] for r in runs),
                          "peak_pss_mb": max(r["peak_pss_mb"] for r in runs)}
         sample = files[: args.pandas_limit]
