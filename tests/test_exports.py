@@ -194,6 +194,7 @@ def test_an_output_inside_the_checked_folder_is_not_checked(tmp_path, capsys):
     for _ in range(2):
         assert main(["check", str(d), "--out", str(d / "结果.xlsx")]) == 0
         assert "共检查 2 个文件" in capsys.readouterr().out
+    (d / "结果.xlsx").unlink()
     for _ in range(2):
         assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--force"]) == 0
         assert "已汇总 2 个单位" in capsys.readouterr().out
