@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xlreport import Report, derive_totals  # noqa: E402
+from xlreport import Report  # noqa: E402
 from xlreport.formats import Kind, get_format  # noqa: E402
 from xlreport.layout import layout  # noqa: E402
 from xlreport.template import build_workbook, workbook_bytes  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 from conftest import REAL_JSON, ROOT, year_of
 from workbooks import edit, filled_bytes, real_report
 from xlreport import check
-from xlreport.batch import check_paths, check_workbook, iter_results
+from xlreport.batch import check_paths, check_workbook
 from xlreport.cli import main
 from xlreport.layout import layout
 from xlreport.readers.guard import MAX_FILE_BYTES

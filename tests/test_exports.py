@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from conftest import REAL_JSON, ROOT
 from official_shape import official_grid
 from workbooks import edit, filled_bytes, real_report
 from xlreport.aggregate import ERRORS_SHEET, TRACE_SHEET, AggregateError, aggregate
-from xlreport.batch import check_workbook, iter_results
+from xlreport.batch import check_workbook
 from xlreport.cli import main
 from xlreport.exports import ExportError, atomic_write, neutralise, write_results
 from xlreport.layout import layout
