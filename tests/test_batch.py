@@ -13,7 +13,7 @@ import pytest
 from conftest import REAL_JSON, ROOT, year_of
 from workbooks import edit, filled_bytes, real_report
 from xlreport import check
-from xlreport.batch import check_paths, check_workbook, iter_results
+from xlreport.batch import check_paths, check_workbook
 from xlreport.cli import main
 from xlreport.layout import layout
 from xlreport.readers.guard import MAX_FILE_BYTES
@@ -283,3 +283,19 @@ def test_check_command_exit_codes_and_json(tmp_path, capsys):
     assert [d["agency"] for d in data] == ["某县教育局"]
     report, findings = check_workbook(good)
     assert data[0] == json.loads(json.dumps(report.to_interchange(findings), ensure_ascii=False))
+
+
+def test_check_command_with_previous_year(tmp_path, capsys):
+    prev_dir, cur_dir = tmp_path / "2023", tmp_path / "2024"
+    prev_dir.mkdir(), cur_dir.mkdir()
+    last = real_report(REAL_JSON[-1], "某县教育局")
+    last.year = 2023
+    write(prev_dir, "x.xlsx", filled_bytes(last))
+    write(cur_dir, "y.xlsx", base_bytes())
+    assert main(["check", str(cur_dir)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(cur_dir), "--previous", str(prev_dir), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    f = next(f for f in data[0]["findings"] if f["rule"] == "跨年.carry_over")
+    assert any(c["label"].startswith("上年") for c in f["cells"])
+    assert main(["check", str(cur_dir), "--previous", str(tmp_path / "nope")]) == 2

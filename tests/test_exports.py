@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from conftest import REAL_JSON, ROOT
 from official_shape import official_grid
 from workbooks import edit, filled_bytes, real_report
 from xlreport.aggregate import ERRORS_SHEET, TRACE_SHEET, AggregateError, aggregate
-from xlreport.batch import check_workbook, iter_results
+from xlreport.batch import check_workbook
 from xlreport.cli import main
 from xlreport.exports import ExportError, atomic_write, neutralise, write_results
 from xlreport.layout import layout
@@ -187,3 +186,14 @@ def test_aggregate_refuses_a_mix_of_years_or_formats(tmp_path, capsys):
     assert main(["aggregate", str(d), "-o", str(out)]) == 0
     assert main(["aggregate", str(d), "-o", str(out)]) == 1  # exists, no --force
     assert main(["aggregate", str(d), "-o", str(out), "--force"]) == 0
+
+
+def test_an_output_inside_the_checked_folder_is_not_checked(tmp_path, capsys):
+    d, _ = _units(tmp_path, 2)
+    for _ in range(2):
+        assert main(["check", str(d), "--out", str(d / "结果.xlsx")]) == 0
+        assert "共检查 2 个文件" in capsys.readouterr().out
+    (d / "结果.xlsx").unlink()
+    for _ in range(2):
+        assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--force"]) == 0
+        assert "已汇总 2 个单位" in capsys.readouterr().out

@@ -1,7 +1,6 @@
 """Readers: the official-shape grid reader, the template reader, the guard against bad input."""
 from __future__ import annotations
 
-import json
 
 import pytest
 

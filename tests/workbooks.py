@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 from openpyxl import load_workbook
 
-from conftest import REAL_JSON, load_transcription, year_of
+from conftest import load_transcription, year_of
 from xlreport import Report, derive_totals
 from xlreport.layout import layout
 from xlreport.template import build_workbook, workbook_bytes

@@ -89,8 +89,10 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         raise AggregateError(f"输出文件“{output}”应以 .xlsx 结尾")
     if output.exists() and not force:
         raise AggregateError(f"文件“{output}”已存在；如需覆盖请加 --force")
+    from .readers.guard import listed
+    files = [f for f in listed(paths) if f.resolve() != output.resolve()]  # not last run's roll-up
     reports, units, failed = [], [], []
-    for res in iter_results(paths, workers=workers, want_report=True):
+    for res in iter_results(files, workers=workers, want_report=True):
         s = res.summary
         if s["status"] == SKIPPED:
             continue

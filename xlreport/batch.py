@@ -212,9 +212,9 @@ def iter_results(paths, previous_dir=None, workers: int | None = None, want_json
 def check_paths(paths, previous_dir=None, workers: int | None = None):
     """Check every workbook under ``paths``.  Returns ``(findings, summary)`` DataFrames with the
     columns of ``xlreport.frames`` (FINDING_COLUMNS, SUMMARY_COLUMNS), one summary row per file."""
-    import pandas as pd
     findings, summary = [], []
     for r in iter_results(paths, previous_dir, workers):
         summary.append(r.summary)
         findings += r.findings
+    import pandas as pd  # after the workers have ended: they need not inherit pandas
     return pd.DataFrame(findings, columns=FINDING_COLUMNS), pd.DataFrame(summary, columns=SUMMARY_COLUMNS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 
 from .formats import FORMATS, Format, Kind, get_format, version_for_year
 from .model import Report

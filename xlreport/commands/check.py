@@ -42,6 +42,9 @@ def run(args) -> int:
     if args.workers is not None and args.workers < 1:
         return usage_error("--workers 应为正整数")
     files = listed(args.paths)
+    if args.out is not None:  # a result written into the folder being checked is not a report
+        out = Path(args.out).resolve()
+        files = [f for f in files if f.resolve() != out]
     if not files:
         return usage_error(f"在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿")
 

@@ -8,6 +8,7 @@ compression ratio), so a zip bomb never gets decompressed.  Files are only ever 
 """
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from dataclasses import dataclass
@@ -77,32 +78,36 @@ def inspect(path) -> Verdict:
 def _ole(path: Path) -> Verdict:
     """An OLE compound file: an encrypted .xlsx (EncryptionInfo stream), an .xls, maybe encrypted."""
     try:
-        import msoffcrypto
-    except ImportError:  # pragma: no cover - msoffcrypto-tool is a dependency
-        msoffcrypto = None
-    try:
         import olefile
-        with olefile.OleFileIO(str(path)) as ole:
-            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-                return Verdict(None, "workbook.encrypted", "工作簿已加密")
-            if not ole.exists("Workbook") and not ole.exists("Book"):
-                return Verdict(None, "workbook.unreadable", "不是 Excel 工作簿（是其他 Office 文件）")
-    except Exception:
-        return Verdict(None, "workbook.unreadable", "文件已损坏（OLE 结构无效）")
-    if msoffcrypto is not None:
+    except ImportError:  # pragma: no cover - olefile is a dependency
+        olefile = None
+    if olefile is not None:
         try:
-            with open(path, "rb") as fh:
-                if msoffcrypto.OfficeFile(fh).is_encrypted():
+            with olefile.OleFileIO(str(path)) as ole:
+                if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
                     return Verdict(None, "workbook.encrypted", "工作簿已加密")
+                if not ole.exists("Workbook") and not ole.exists("Book"):
+                    return Verdict(None, "workbook.unreadable", "不是 Excel 工作簿（是其他 Office 文件）")
         except Exception:
-            pass  # not decidable here: the .xls reader reports what it finds
+            return Verdict(None, "workbook.unreadable", "文件已损坏（OLE 结构无效）")
+    try:  # an .xls with a FILEPASS record (optional: msoffcrypto-tool)
+        import msoffcrypto
+        with open(path, "rb") as fh:
+            if msoffcrypto.OfficeFile(fh).is_encrypted():
+                return Verdict(None, "workbook.encrypted", "工作簿已加密")
+    except Exception:
+        pass  # not decidable here: the .xls reader reports what it finds
     return Verdict("xls")
 
 
 def open_zip(path) -> zipfile.ZipFile:
-    """Open an .xlsx within the limits; raises ``GuardError`` with the reason."""
+    """Open an .xlsx within the limits; raises ``GuardError`` with the reason.  The file (at
+    most MAX_FILE_BYTES, checked by ``inspect``) is read into memory in one go: fewer system
+    calls than seeking to each member."""
     try:
-        zf = zipfile.ZipFile(path)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise GuardError("workbook.unreadable", "文件已损坏或不完整（zip 结构无效，可能下载或复制中断）") from None
     except OSError as e:
