@@ -219,7 +219,7 @@ MANUAL_STEPS = """\
      （自动完成：生成加载项、装入 Excel 启动文件夹、在 ~/.xlwings/xlwings.conf 中记下 Python 解释器；
        macOS 上还会安装 xlwings 的 AppleScript 文件）
 也可以手工：xlreport addin build -o xlreport.xlam，再在 Excel 中“文件—选项—加载项—管理 Excel 加载项—浏览”选中它。
-详见 docs/addin.md。"""
+详见 xlreport 项目 README 的“Excel 功能区加载项”一节。"""
 
 
 def install_commands(path, platform: str) -> list[list[str]]:

@@ -70,7 +70,7 @@ HELP_TEXT = (
     "填充合计：只填回合计（模板中恢复合计公式；自制表格中写入正确的合计数），不改动填报数据。\n"
     "清除标记：去掉校验标记，删除“校验结果”表。\n"
     "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。\n\n"
-    "说明文档：docs/addin.md（xlreport 项目）。")
+    "说明文档：xlreport 项目 README 的“Excel 功能区加载项”一节。")
 
 
 class NotAReport(Exception):

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     p.add_argument("--year", metavar="年度", help="报告年度，如 2024（写入封面，并决定格式版本）")
     p.add_argument("--agency", metavar="单位", help="填报单位名称（写入封面）")
     p.add_argument("--password", metavar="密码", default=None,
-                   help="工作表保护密码（默认见 docs/template.md；只防误改，不是安全措施）")
+                   help="工作表保护密码（默认 xlreport；只防误改，不是安全措施）")
     p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     p.add_argument("-o", "--output", required=True, metavar="文件.xlsx", help="输出文件路径")
     p.set_defaults(handler=run)
