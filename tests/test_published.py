@@ -154,7 +154,7 @@ def test_blank_cells_dropped_from_run_together_digits_lose_their_positions():
     got = a.to_interchange()
     assert got["tables"]["三"]["（七）总计"]["总计"] == 1  # the reading shown keeps the total
     assert {f"三/（七）总计/{c}" for c in ("自然人", "商业企业", "其他", "总计")} <= set(got["uncertain"])
-    assert f"三/（一）予以公开/自然人" not in got["uncertain"]  # a row without digits is blank
+    assert "三/（一）予以公开/自然人" not in got["uncertain"]  # a row without digits is blank
 
 
 def test_one_cell_per_line_with_blank_runs_keeps_blank_positions():

@@ -2,7 +2,6 @@
 
 The base case is a real report that passes every rule (淮安市 2024, 2021 format)."""
 import copy
-import re
 from decimal import Decimal
 from pathlib import Path
 

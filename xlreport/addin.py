@@ -13,7 +13,6 @@ It can be built on any OS; nothing of xlwings is ever committed to this reposito
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import sys
@@ -21,6 +20,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from .output import OutputError, write_atomic
 
 CALLBACK_MODULE = "XlreportRibbon"
 SAMPLE_MODULE = "RibbonMyAddin"  # the sample callback module of xlwings' ribbon template
@@ -193,21 +194,9 @@ def build(path, *, force: bool = False, template: Path | None = None) -> Path:
         raise AddinError(f"文件夹“{folder}”不存在")
     data = build_bytes(template)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=".xlam.tmp", dir=folder)
-    except OSError as e:
-        raise AddinError(f"无法在“{folder}”中写入文件：{e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise AddinError(f"无法写入“{path}”：{e.strerror or e}") from None
-    return path
+        return write_atomic(path, data)
+    except OutputError as e:
+        raise AddinError(str(e)) from None
 
 
 MANUAL_STEPS = """\

@@ -7,12 +7,12 @@ the inputs and a stored total that differs is a finding of the rule that defines
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from .formats import FORMATS, Format, Kind, get_format, version_for_year
+from .formats import FORMATS, Format, Kind, version_for_year
 from .model import Report
-from .rules import CHECK_RULES, ERROR, RULES, SEVERITY_LABELS, WARNING, Instance, SumRule, instances, rules_for
+from .rules import ERROR, RULES, WARNING, Instance, instances, rules_for
 from .values import Invalid, decimals, is_number, show
 
 ZERO = Decimal(0)

@@ -11,10 +11,10 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from .frames import FINDING_COLUMNS, SUMMARY_COLUMNS
+from .output import OutputError, write_atomic
 
 __all__ = ["ExportError", "atomic_write", "neutralise", "write_results", "FORMATS", "json_text"]
 
@@ -42,28 +42,10 @@ def neutralise(value):
 
 def atomic_write(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` whole or not at all."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ExportError(f"“{path}”是一个文件夹，请给出文件名")
-    if not folder.is_dir():
-        raise ExportError(f"文件夹“{folder}”不存在")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix + ".tmp", dir=folder)
-    except OSError as e:
-        raise ExportError(f"无法在“{folder}”中写入文件：{e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ExportError(f"无法写入“{path}”：{e.strerror or e}") from None
-    return path
+        return write_atomic(path, data)
+    except OutputError as e:
+        raise ExportError(str(e)) from None
 
 
 def json_text(interchanges) -> str:

@@ -13,7 +13,7 @@ Adding a version means adding a ``Format`` built from tables here plus its rules
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from .formats import FORMATS, Format, FormatError, Table, get_format
-from .values import Invalid, Value, normalize, plain
+from .formats import FORMATS, Format, Table, get_format
+from .values import Value, normalize, plain
 
 INTERCHANGE_SCHEMA = 1
 

@@ -12,7 +12,7 @@ Selectors expand to several ids: ``@inputs`` (every input on that axis) and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .formats import FORMATS, RESULT, Block, Format, Table
 

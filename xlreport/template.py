@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,6 +36,7 @@ from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, get
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, col_letter,
                      layout)
 from .model import Report
+from .output import OutputError, write_atomic
 from .rules import RULES, Instance, instances, rules_for
 from .values import Invalid, is_number
 
@@ -752,21 +751,9 @@ def write_template(path, fmt=None, *, year=None, agency=None, password=DEFAULT_P
         raise TemplateError(f"文件夹“{folder}”不存在")
     data = workbook_bytes(build_workbook(fmt, year=year, agency=agency, password=password, report=report))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=".xlsx.tmp", dir=folder)
-    except OSError as e:
-        raise TemplateError(f"无法在“{folder}”中写入文件：{e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise TemplateError(f"无法写入“{path}”：{e.strerror or e}") from None
-    return path
+        return write_atomic(path, data)
+    except OutputError as e:
+        raise TemplateError(str(e)) from None
 
 
 def template_name(version: str) -> str:

@@ -86,7 +86,7 @@ def audit_all(files, jobs: int = 1) -> list[dict]:
 
 
 def run(args) -> int:
-    from ..published.io import OutputError, check_target, write_atomic
+    from ..output import OutputError, check_target, write_atomic
 
     if args.out:
         try:

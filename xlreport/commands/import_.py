@@ -104,7 +104,7 @@ def type_over_totals(wb, report) -> list[tuple[str, str, str]]:
 
 def run(args) -> int:
     from ..published import audit_file
-    from ..published.io import OutputError, check_target, write_atomic
+    from ..output import OutputError, check_target, write_atomic
     from ..template import workbook_bytes
 
     try:

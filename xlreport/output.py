@@ -1,4 +1,5 @@
-"""Writing outputs whole or not at all (temp file in the same folder, then ``os.replace``)."""
+"""Writing outputs whole or not at all (a temp file in the same folder, then ``os.replace``): the
+one place every writer (template, add-in, exports, roll-up, import, audit) goes through."""
 from __future__ import annotations
 
 import os
@@ -25,8 +26,13 @@ def check_target(path, force: bool, suffix: str | None = None) -> Path:
 
 
 def write_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"“{path}”是一个文件夹，请给出文件名")
+    if not folder.is_dir():
+        raise OutputError(f"文件夹“{folder}”不存在")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix + ".tmp", dir=folder)
     except OSError as e:
