@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..formats import FORMATS, Format, get_format
+from ..layout import col_letter
 from ..model import Report
 from ..values import is_number, normalize
 
@@ -132,15 +133,7 @@ def _labels(tid: str):
 
 def address(sheet: str, row: int, col: int) -> str:
     """``Sheet!D7`` for 0-based ``row``/``col``."""
-    return f"{sheet}!{_letters(col + 1)}{row + 1}"
-
-
-def _letters(col: int) -> str:
-    s = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
+    return f"{sheet}!{col_letter(col + 1)}{row + 1}"
 
 
 def _cell(rows, r, c):
@@ -168,20 +161,19 @@ class _Found:
         self.where[(tid, row_label, col_label)] = addr
 
 
+def _anchors(sheets, match, label):
+    """Per sheet, the first cell (row, col) whose text ``match``es ``label``: where a table starts."""
+    for name, rows in sheets.items():
+        for r, row in enumerate(rows):
+            c = next((c for c, v in enumerate(row) if isinstance(v, str) and match(v) == label), None)
+            if c is not None:
+                yield name, rows, r, c
+                break
+
+
 def _find_table3(sheets, found: _Found) -> None:
     rmatch, cmatch, _, _ = _labels("三")
-    for name, rows in sheets.items():
-        anchor = None
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and cmatch(v) == "自然人":
-                    anchor = (r, c)
-                    break
-            if anchor:
-                break
-        if anchor is None:
-            continue
-        r0, c0 = anchor
+    for name, rows, r0, c0 in _anchors(sheets, cmatch, "自然人"):
         cols: dict[str, int] = {}
         bottom = r0
         for r in range(r0, min(r0 + 4, len(rows))):
@@ -210,18 +202,7 @@ def _find_table3(sheets, found: _Found) -> None:
 def _find_table4(sheets, found: _Found) -> None:
     _, cmatch, groups, _ = _labels("四")
     gmatch = _Matcher(groups)
-    for name, rows in sheets.items():
-        anchor = None
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and gmatch(v) == "行政复议":
-                    anchor = (r, c)
-                    break
-            if anchor:
-                break
-        if anchor is None:
-            continue
-        r0, c0 = anchor
+    for name, rows, r0, c0 in _anchors(sheets, gmatch, "行政复议"):
         group_cells = []  # (row, col, label)
         col_cells = []
         for r in range(r0, min(r0 + 6, len(rows))):

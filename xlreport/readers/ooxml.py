@@ -17,6 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from html import unescape
 
+from ..layout import col_letter
+
 __all__ = ["OoxmlError", "XCell", "Sheet", "Book", "split_ref", "parse_range"]
 
 
@@ -59,14 +61,6 @@ class Sheet:
             m = _A1.match(a1)
             out[(int(m.group(2)), _col(m.group(1)))] = self._book._decode(*item)
         return out
-
-
-def col_letter(col: int) -> str:
-    s = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 _SHEET = re.compile(r"<sheet\b([^>]*)/?>")
