@@ -299,3 +299,26 @@ def test_check_command_with_previous_year(tmp_path, capsys):
     f = next(f for f in data[0]["findings"] if f["rule"] == "跨年.carry_over")
     assert any(c["label"].startswith("上年") for c in f["cells"])
     assert main(["check", str(cur_dir), "--previous", str(tmp_path / "nope")]) == 2
+
+
+def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_path):
+    folder = tmp_path / "收到的报告"
+    folder.mkdir()
+    write(folder, "好.xlsx", base_bytes())
+    write(folder, "改.xlsx", edit(base_bytes(), _overwrite_total))
+    assert main(["check", str(folder), "--out", str(tmp_path / "结果.xlsx")]) == 1
+    (tmp_path / "结果.xlsx").rename(folder / "上次的结果.xlsx")  # an earlier run's output, renamed
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.append(["通讯录"]), wb.active.append(["张三", "13800000000"])
+    wb.save(folder / "通讯录.xlsx")
+    findings, summary = check_paths([folder], workers=1)
+    by_file = {Path(f).name: s for f, s in zip(summary["file"], summary["status"])}
+    assert by_file == {"好.xlsx": "通过", "改.xlsx": "有错误", "上次的结果.xlsx": "已跳过", "通讯录.xlsx": "无法读取"}
+    old = findings[findings["file"].str.endswith("上次的结果.xlsx")]
+    assert list(old["rule"]) == ["workbook.check_result"] and "检查结果" in old["message"].iloc[0]
+    other = findings[findings["file"].str.endswith("通讯录.xlsx")]
+    assert list(other["rule"]) == ["workbook.not_report"] and "不是年度报告" in other["message"].iloc[0]
+    assert "table.missing" not in set(findings["rule"])
+    report, f = check_workbook(folder / "上次的结果.xlsx")
+    assert report is None and rules_of(f) == ["workbook.check_result"] and not f[0].is_error
