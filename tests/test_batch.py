@@ -322,3 +322,10 @@ def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_
     assert "table.missing" not in set(findings["rule"])
     report, f = check_workbook(folder / "上次的结果.xlsx")
     assert report is None and rules_of(f) == ["workbook.check_result"] and not f[0].is_error
+
+
+def test_an_output_in_a_missing_folder_is_a_usage_error_before_checking(tmp_path, capsys):
+    write(tmp_path, "好.xlsx", base_bytes())
+    assert main(["check", str(tmp_path / "好.xlsx"), "--out", str(tmp_path / "没有" / "结果.xlsx")]) == 2
+    out, err = capsys.readouterr()
+    assert "不存在" in err and "共检查" not in out

@@ -158,3 +158,15 @@ def test_import_keeps_wrong_published_totals_as_typed(capsys, tmp_path):
     assert "原文为" not in run(capsys, "import", CLEAN, "-o", clean)[1]
     place = layout(audit_file(CLEAN).report.format).places["t4.review.total"]
     assert str(openpyxl.load_workbook(clean)[place.sheet].cell(place.row, place.col).value).startswith("=")
+
+
+def test_a_workbook_or_a_missing_file_is_said_plainly(capsys, tmp_path):
+    from conftest import ROOT
+
+    workbook = sorted((ROOT / "examples").glob("2024_*.xlsx"))[0]
+    code, out, err = run(capsys, "audit", workbook)
+    assert code == 1 and "Excel 工作簿" in out and "xlreport check" in out and "KeyError" not in out
+    code, _, err = run(capsys, "import", workbook, "-o", tmp_path / "x.xlsx")
+    assert code == 1 and "xlreport check" in err and not (tmp_path / "x.xlsx").exists()
+    code, _, err = run(capsys, "import", tmp_path / "没有.txt", "-o", tmp_path / "x.xlsx")
+    assert code == 2 and "找不到文件" in err and "No such" not in err

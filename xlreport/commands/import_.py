@@ -107,6 +107,11 @@ def run(args) -> int:
     from ..output import OutputError, check_target, write_atomic
     from ..template import workbook_bytes
 
+    from pathlib import Path
+
+    if not Path(args.report).exists():
+        print(f"错误：找不到文件“{args.report}”", file=sys.stderr)
+        return 2
     try:
         check_target(args.output, args.force, ".xlsx")
     except OutputError as e:
