@@ -126,7 +126,7 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path):
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["a.xlsx"]
     with pytest.raises(ExportError):
         write_results(tmp_path / "x.txt", [])
-    assert main(["check", str(ROOT / "examples"), "--out", str(tmp_path / "nope" / "x.xlsx")]) == 1
+    assert main(["check", str(ROOT / "examples"), "--out", str(tmp_path / "nope" / "x.xlsx")]) == 2  # said before checking
 
 
 # -- aggregate ---------------------------------------------------------------------------------------------
