@@ -96,10 +96,16 @@ def test_import_writes_the_parse_into_the_template(capsys, tmp_path, source):
         expected = None if key in report.uncertain else report.values.get(key)
         assert inputs[key] == expected, key
     notes = wb["导入说明"]
-    listed = {notes.cell(r, 1).value for r in range(1, notes.max_row + 1)}
+    listed = {notes.cell(r, 1).value: notes.cell(r, 3) for r in range(1, notes.max_row + 1)}
+    places = layout(report.format).places
     for key in report.uncertain:
-        assert report.format.cells[key].path in listed
-        assert report.format.cells[key].path in out
+        label = report.format.cells[key].label  # 表三「…」自然人, as the check command says it
+        assert label in listed and label in out
+        if report.format.cells[key].table.id not in report.layouts:
+            place = places[key]
+            assert listed[label].value == f"{place.sheet}!{place.a1}" and f"{place.sheet}!{place.a1}" in out
+            assert listed[label].hyperlink.location == f"'{place.sheet}'!{place.a1}"
+    assert notes.page_setup.fitToWidth == 1 and notes.sheet_properties.pageSetUpPr.fitToPage
     # the texts are on the cover
     cover = wb["封面及正文"]
     texts = [cover[layout(report.format).places[s].a1].value for s in ("s1", "s5")]
@@ -149,7 +155,7 @@ def test_audit_with_two_processes_gives_the_same_result(capsys, tmp_path):
 def test_import_keeps_wrong_published_totals_as_typed(capsys, tmp_path):
     target = tmp_path / "out.xlsx"
     code, out, _ = run(capsys, "import", WRONG, "-o", target)
-    assert code == 0 and "四/行政复议/总计 原文为0" in out
+    assert code == 0 and "表四「行政复议」总计 原文为0" in out
     report = audit_file(WRONG).report
     place = layout(report.format).places["t4.review.total"]
     wb = openpyxl.load_workbook(target)
