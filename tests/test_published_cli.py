@@ -176,3 +176,22 @@ def test_a_workbook_or_a_missing_file_is_said_plainly(capsys, tmp_path):
     assert code == 1 and "xlreport check" in err and not (tmp_path / "x.xlsx").exists()
     code, _, err = run(capsys, "import", tmp_path / "没有.txt", "-o", tmp_path / "x.xlsx")
     assert code == 2 and "找不到文件" in err and "No such" not in err
+
+
+def test_output_piped_into_a_closed_reader_is_no_traceback():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already stopped reading
+    try:
+        proc = subprocess.run([sys.executable, "-m", "xlreport", "audit", str(UNSURE), str(WRONG), str(CLEAN)],
+                              cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err
