@@ -88,6 +88,11 @@ def build(audit):
                 sheet, a1 = links[r].split("!", 1)
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{a1}")
                 cell.font = Font(color="0563C1", underline="single")
+    for r in range(1, 5):  # source, agency, year, format: one line each, across B:C
+        if rows[r - 1][2]:
+            continue  # the format row names a table in the other format's layout
+        ws.cell(r, 2).alignment = Alignment(horizontal="left", vertical="top")
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
     ws.protection = SheetProtection(sheet=True, password=DEFAULT_PASSWORD)
     return wb, listed, typed
 
