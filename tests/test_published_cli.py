@@ -66,7 +66,7 @@ def test_audit_out_file_is_written_whole_and_not_overwritten(capsys, tmp_path):
     code, _, err = run(capsys, "audit", CLEAN, "--out", target)
     assert code == 2 and "--force" in err
     assert run(capsys, "audit", CLEAN, "--out", target, "--force")[0] == 0
-    assert "未发现问题" in target.read_text(encoding="utf-8")
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["findings"] == []  # .json is JSON even without --json
     assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]  # no temp file left behind
 
 
@@ -196,3 +196,22 @@ def test_output_piped_into_a_closed_reader_is_no_traceback():
         os.close(write_end)
     err = proc.stderr.decode()
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_audit_out_follows_the_suffix(capsys, tmp_path):
+    code, out, _ = run(capsys, "audit", UNSURE, WRONG, CLEAN, "--out", tmp_path / "结果.xlsx")
+    assert code == 1 and "已写入" in out
+    wb = openpyxl.load_workbook(tmp_path / "结果.xlsx")  # a real workbook, not text under an .xlsx name
+    assert wb.sheetnames == ["检查结果", "问题清单"]
+    status = {r[0]: r[-1] for r in wb["检查结果"].iter_rows(min_row=2, values_only=True)}
+    assert status == {str(UNSURE): "有错误", str(WRONG): "有错误", str(CLEAN): "通过"}
+    rules = [r[4] for r in wb["问题清单"].iter_rows(min_row=2, values_only=True)]
+    assert rules.count("四.total") == 2 and "parse.uncertain" in rules
+    assert run(capsys, "audit", UNSURE, "--out", tmp_path / "a.json")[0] == 1
+    assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))[0]["file"] == str(UNSURE)
+    assert run(capsys, "audit", UNSURE, "--out", tmp_path / "a.csv")[0] == 1
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("文件,填报单位")
+    # the uncertain cells on screen as the checker names cells, in the tables' order
+    out = run(capsys, "audit", UNSURE)[1]
+    line = next(x for x in out.splitlines() if "无法确定的单元格" in x)
+    assert "表二「行政许可」本年增/减；表二「行政许可」处理决定数量" in line and "三/" not in line
