@@ -119,7 +119,7 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     for i, row in enumerate(findings, start=2):
         for j, c in enumerate(cols, start=1):
             cell = put(wf, i, j, row.get(c))
-            if c == "message":
+            if c in ("message", "labels", "addresses", "file"):  # long text stays in its column
                 cell.alignment = wrap
         first = (row.get("addresses") or "").split(";")[0] or None
         cell = wf.cell(i, 6 if first else 1)
@@ -129,6 +129,13 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     wf.auto_filter.ref = f"A1:{chr(64 + len(cols))}{max(1, len(findings) + 1)}"
     for col, w in zip("ABCDEFGHIJK", (34, 24, 8, 8, 24, 16, 70, 8, 8, 8, 40)):
         wf.column_dimensions[col].width = w
+    for sheet in (ws, wf):  # printed: A4 landscape, one page wide, the heading row on every page
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
+        sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
