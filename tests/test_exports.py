@@ -171,6 +171,7 @@ def test_aggregate_sums_traces_and_lists_errors(tmp_path):
     assert contributions == [int(r.values["t3.new.natural"]) for r in all_reports]
     assert trace.cell(3, col).value == sum(contributions)
     assert trace.cell(4, 1).value == "@单位0" and trace.cell(4, 1).data_type == "s"
+    assert trace.print_title_rows == "$1:$3" and trace.print_title_cols == "$A:$B"  # on every printed page
     errs = [r for r in wb[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
     assert [r[0] for r in errs] == ["错单位"] and "表四" in errs[0][4]
 

@@ -158,6 +158,10 @@ def _trace_sheet(wb, total: Report, reports: list[Report], units: list[dict]) ->
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 30
     ws.row_dimensions[1].height = 80
+    ws.page_setup.orientation = "landscape"  # printed: the labels and the units on every page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_title_rows, ws.print_title_cols = "1:3", "A:B"
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
 
 
 def _errors_sheet(wb, failed: list[dict]) -> None:
