@@ -329,3 +329,26 @@ def test_an_output_in_a_missing_folder_is_a_usage_error_before_checking(tmp_path
     assert main(["check", str(tmp_path / "好.xlsx"), "--out", str(tmp_path / "没有" / "结果.xlsx")]) == 2
     out, err = capsys.readouterr()
     assert "不存在" in err and "共检查" not in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check"], "缺少必填参数：路径"),
+    (["check", "x.xlsx", "--workers", "abc"], "应为整数"),
+    (["check", "x.xlsx", "--bogus"], "无法识别的参数：--bogus"),
+    (["check", "x.xlsx", "--out"], "后面缺少取值"),
+])
+def test_usage_mistakes_are_said_in_chinese(capsys, argv, words):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and words in err and "argument" not in err
+
+
+def test_a_word_file_given_to_check_points_to_audit(tmp_path):
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("某局2024年政府信息公开工作年度报告")
+    doc.save(tmp_path / "报告.docx")
+    report, f = check_workbook(tmp_path / "报告.docx")
+    assert report is None and rules_of(f) == ["workbook.unreadable"] and "xlreport audit" in f[0].message
