@@ -201,3 +201,23 @@ def test_an_output_inside_the_checked_folder_is_not_checked(tmp_path, capsys):
     for _ in range(2):
         assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--force"]) == 0
         assert "已汇总 2 个单位" in capsys.readouterr().out
+
+
+def test_an_earlier_roll_up_among_its_own_units_is_refused_but_roll_ups_sum(tmp_path, capsys):
+    d, reports = _units(tmp_path, n=2)
+    assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--workers", "1"]) == 0
+    (d / "汇总.xlsx").rename(d / "上次的汇总.xlsx")
+    capsys.readouterr()
+    out = tmp_path / "again.xlsx"
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "上次的汇总.xlsx" in err and "重复计算" in err and not out.exists()
+    # staged: roll-ups of regions sum, as the README describes
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    (d / "上次的汇总.xlsx").rename(regions / "地区一.xlsx")
+    assert main(["aggregate", str(d), "-o", str(regions / "地区二.xlsx"), "--workers", "1"]) == 0
+    assert main(["aggregate", str(regions), "-o", str(out), "--workers", "1"]) == 0
+    from xlreport.batch import check_workbook
+    report, _ = check_workbook(out)
+    assert report.values["t3.new.natural"] == 2 * sum(r.values["t3.new.natural"] for r in reports)
