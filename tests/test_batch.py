@@ -301,7 +301,7 @@ def test_check_command_with_previous_year(tmp_path, capsys):
     assert main(["check", str(cur_dir), "--previous", str(tmp_path / "nope")]) == 2
 
 
-def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_path):
+def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_path, capsys):
     folder = tmp_path / "收到的报告"
     folder.mkdir()
     write(folder, "好.xlsx", base_bytes())
@@ -313,6 +313,10 @@ def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_
     wb.active.append(["通讯录"]), wb.active.append(["张三", "13800000000"])
     wb.save(folder / "通讯录.xlsx")
     findings, summary = check_paths([folder], workers=1)
+    capsys.readouterr()
+    assert main(["check", str(folder)]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "上次的结果.xlsx" in x)
+    assert line.startswith("已跳过") and "跳过原因：这是 xlreport 以前输出的检查结果（有“检查结果”“问题清单”表），不是年度报告" in line
     by_file = {Path(f).name: s for f, s in zip(summary["file"], summary["status"])}
     assert by_file == {"好.xlsx": "通过", "改.xlsx": "有错误", "上次的结果.xlsx": "已跳过", "通讯录.xlsx": "无法读取"}
     old = findings[findings["file"].str.endswith("上次的结果.xlsx")]

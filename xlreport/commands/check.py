@@ -76,7 +76,10 @@ def run(args) -> int:
                 rules[f["rule"]] += 1
         if s["status"] != PASS or len(rows) < 30:
             if len(rows) < 200:
-                rows.append((s, _first_error(r.findings)))
+                first = _first_error(r.findings)
+                if s["status"] == SKIPPED and not first and r.findings:
+                    first = "跳过原因：" + r.findings[0]["message"]
+                rows.append((s, first))
         if args.json:
             sys.stdout.write(("\n" if first_json else ",\n") + json.dumps(r.interchange, ensure_ascii=False))
             first_json = False
