@@ -81,6 +81,7 @@ def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path
     evil = [r for r in wb["检查结果"].iter_rows(min_row=2) if r[1].value == EVIL]
     assert len(evil) == 1 and evil[0][1].data_type == "s"  # text, not a formula
     assert all(not (isinstance(c.value, str) and c.data_type == "f") for r in rows for c in r)
+    assert {wb["检查结果"].cell(2, j).alignment.horizontal for j in range(3, 8)} == {"center"}  # 2023 2019 apart
     for sheet in wb:  # printed one page wide, headings repeated
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"

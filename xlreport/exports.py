@@ -86,6 +86,7 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     link_font = Font(color="0563C1", underline="single")
     bad = PatternFill("solid", fgColor="FFC7CE")
     good = PatternFill("solid", fgColor="C6EFCE")
+    centre = Alignment(horizontal="center")
 
     def put(sheet, r, c, v):
         cell = sheet.cell(r, c)
@@ -101,6 +102,8 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     for i, row in enumerate(summaries, start=2):
         for j, c in enumerate(SUMMARY_COLUMNS, start=1):
             cell = put(ws, i, j, row.get(c))
+            if c in ("year", "format", "errors", "warnings", "status"):  # short columns: centred, apart
+                cell.alignment = centre
             if c == "status":
                 cell.fill = good if row.get("status") == "通过" else bad
         cell = ws.cell(i, 1)
