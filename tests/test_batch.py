@@ -356,3 +356,15 @@ def test_a_word_file_given_to_check_points_to_audit(tmp_path):
     doc.save(tmp_path / "报告.docx")
     report, f = check_workbook(tmp_path / "报告.docx")
     assert report is None and rules_of(f) == ["workbook.unreadable"] and "xlreport audit" in f[0].message
+
+
+def test_a_blank_template_is_an_unfilled_report_not_a_pass(tmp_path):
+    from xlreport.template import write_template
+
+    write_template(tmp_path / "空白.xlsx", year=2024, agency="某局")
+    report, f = check_workbook(tmp_path / "空白.xlsx")
+    assert report is not None and "workbook.empty" in rules_of(f)
+    assert next(x for x in f if x.rule == "workbook.empty").is_error
+    _, f = check_workbook(write(tmp_path, "好.xlsx", base_bytes()))
+    assert "workbook.empty" not in rules_of(f)
+    assert main(["check", str(tmp_path / "空白.xlsx")]) == 1

@@ -66,6 +66,8 @@ def read_workbook(path, fmt_hint=None) -> tuple[Report, list[Finding]]:
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise guard.GuardError("workbook.unreadable", f"文件已损坏（{_zip_reason(e)}）") from None
     report.source = str(path)
+    if not any(report.values.get(c.key) is not None for c in report.format.inputs):
+        findings = [rule_finding("workbook.empty"), *findings]  # a blank template is no report
     return report, findings
 
 
