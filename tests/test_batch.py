@@ -299,3 +299,72 @@ def test_check_command_with_previous_year(tmp_path, capsys):
     f = next(f for f in data[0]["findings"] if f["rule"] == "跨年.carry_over")
     assert any(c["label"].startswith("上年") for c in f["cells"])
     assert main(["check", str(cur_dir), "--previous", str(tmp_path / "nope")]) == 2
+
+
+def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_path, capsys):
+    folder = tmp_path / "收到的报告"
+    folder.mkdir()
+    write(folder, "好.xlsx", base_bytes())
+    write(folder, "改.xlsx", edit(base_bytes(), _overwrite_total))
+    assert main(["check", str(folder), "--out", str(tmp_path / "结果.xlsx")]) == 1
+    (tmp_path / "结果.xlsx").rename(folder / "上次的结果.xlsx")  # an earlier run's output, renamed
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.append(["通讯录"]), wb.active.append(["张三", "13800000000"])
+    wb.save(folder / "通讯录.xlsx")
+    findings, summary = check_paths([folder], workers=1)
+    capsys.readouterr()
+    assert main(["check", str(folder)]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "上次的结果.xlsx" in x)
+    assert line.startswith("已跳过") and "跳过原因：这是 xlreport 以前输出的检查结果（有“检查结果”“问题清单”表），不是年度报告" in line
+    by_file = {Path(f).name: s for f, s in zip(summary["file"], summary["status"])}
+    assert by_file == {"好.xlsx": "通过", "改.xlsx": "有错误", "上次的结果.xlsx": "已跳过", "通讯录.xlsx": "无法读取"}
+    old = findings[findings["file"].str.endswith("上次的结果.xlsx")]
+    assert list(old["rule"]) == ["workbook.check_result"] and "检查结果" in old["message"].iloc[0]
+    other = findings[findings["file"].str.endswith("通讯录.xlsx")]
+    assert list(other["rule"]) == ["workbook.not_report"] and "不是年度报告" in other["message"].iloc[0]
+    assert "table.missing" not in set(findings["rule"])
+    report, f = check_workbook(folder / "上次的结果.xlsx")
+    assert report is None and rules_of(f) == ["workbook.check_result"] and not f[0].is_error
+
+
+def test_an_output_in_a_missing_folder_is_a_usage_error_before_checking(tmp_path, capsys):
+    write(tmp_path, "好.xlsx", base_bytes())
+    assert main(["check", str(tmp_path / "好.xlsx"), "--out", str(tmp_path / "没有" / "结果.xlsx")]) == 2
+    out, err = capsys.readouterr()
+    assert "不存在" in err and "共检查" not in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check"], "缺少必填参数：路径"),
+    (["check", "x.xlsx", "--workers", "abc"], "应为整数"),
+    (["check", "x.xlsx", "--bogus"], "无法识别的参数：--bogus"),
+    (["check", "x.xlsx", "--out"], "后面缺少取值"),
+])
+def test_usage_mistakes_are_said_in_chinese(capsys, argv, words):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and words in err and "argument" not in err
+
+
+def test_a_word_file_given_to_check_points_to_audit(tmp_path):
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("某局2024年政府信息公开工作年度报告")
+    doc.save(tmp_path / "报告.docx")
+    report, f = check_workbook(tmp_path / "报告.docx")
+    assert report is None and rules_of(f) == ["workbook.unreadable"] and "xlreport audit" in f[0].message
+
+
+def test_a_blank_template_is_an_unfilled_report_not_a_pass(tmp_path):
+    from xlreport.template import write_template
+
+    write_template(tmp_path / "空白.xlsx", year=2024, agency="某局")
+    report, f = check_workbook(tmp_path / "空白.xlsx")
+    assert report is not None and "workbook.empty" in rules_of(f)
+    assert next(x for x in f if x.rule == "workbook.empty").is_error
+    _, f = check_workbook(write(tmp_path, "好.xlsx", base_bytes()))
+    assert "workbook.empty" not in rules_of(f)
+    assert main(["check", str(tmp_path / "空白.xlsx")]) == 1

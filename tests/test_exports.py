@@ -81,6 +81,10 @@ def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path
     evil = [r for r in wb["检查结果"].iter_rows(min_row=2) if r[1].value == EVIL]
     assert len(evil) == 1 and evil[0][1].data_type == "s"  # text, not a formula
     assert all(not (isinstance(c.value, str) and c.data_type == "f") for r in rows for c in r)
+    assert {wb["检查结果"].cell(2, j).alignment.horizontal for j in range(3, 8)} == {"center"}  # 2023 2019 apart
+    for sheet in wb:  # printed one page wide, headings repeated
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
 
 
 def test_csv_output_neutralises_formulas(folder, tmp_path):
@@ -126,7 +130,7 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path):
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["a.xlsx"]
     with pytest.raises(ExportError):
         write_results(tmp_path / "x.txt", [])
-    assert main(["check", str(ROOT / "examples"), "--out", str(tmp_path / "nope" / "x.xlsx")]) == 1
+    assert main(["check", str(ROOT / "examples"), "--out", str(tmp_path / "nope" / "x.xlsx")]) == 2  # said before checking
 
 
 # -- aggregate ---------------------------------------------------------------------------------------------
@@ -168,6 +172,7 @@ def test_aggregate_sums_traces_and_lists_errors(tmp_path):
     assert contributions == [int(r.values["t3.new.natural"]) for r in all_reports]
     assert trace.cell(3, col).value == sum(contributions)
     assert trace.cell(4, 1).value == "@单位0" and trace.cell(4, 1).data_type == "s"
+    assert trace.print_title_rows == "$1:$3" and trace.print_title_cols == "$A:$B"  # on every printed page
     errs = [r for r in wb[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
     assert [r[0] for r in errs] == ["错单位"] and "表四" in errs[0][4]
 
@@ -197,3 +202,23 @@ def test_an_output_inside_the_checked_folder_is_not_checked(tmp_path, capsys):
     for _ in range(2):
         assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--force"]) == 0
         assert "已汇总 2 个单位" in capsys.readouterr().out
+
+
+def test_an_earlier_roll_up_among_its_own_units_is_refused_but_roll_ups_sum(tmp_path, capsys):
+    d, reports = _units(tmp_path, n=2)
+    assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--workers", "1"]) == 0
+    (d / "汇总.xlsx").rename(d / "上次的汇总.xlsx")
+    capsys.readouterr()
+    out = tmp_path / "again.xlsx"
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "上次的汇总.xlsx" in err and "重复计算" in err and not out.exists()
+    # staged: roll-ups of regions sum, as the README describes
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    (d / "上次的汇总.xlsx").rename(regions / "地区一.xlsx")
+    assert main(["aggregate", str(d), "-o", str(regions / "地区二.xlsx"), "--workers", "1"]) == 0
+    assert main(["aggregate", str(regions), "-o", str(out), "--workers", "1"]) == 0
+    from xlreport.batch import check_workbook
+    report, _ = check_workbook(out)
+    assert report.values["t3.new.natural"] == 2 * sum(r.values["t3.new.natural"] for r in reports)

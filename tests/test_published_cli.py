@@ -66,7 +66,7 @@ def test_audit_out_file_is_written_whole_and_not_overwritten(capsys, tmp_path):
     code, _, err = run(capsys, "audit", CLEAN, "--out", target)
     assert code == 2 and "--force" in err
     assert run(capsys, "audit", CLEAN, "--out", target, "--force")[0] == 0
-    assert "未发现问题" in target.read_text(encoding="utf-8")
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["findings"] == []  # .json is JSON even without --json
     assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]  # no temp file left behind
 
 
@@ -96,10 +96,17 @@ def test_import_writes_the_parse_into_the_template(capsys, tmp_path, source):
         expected = None if key in report.uncertain else report.values.get(key)
         assert inputs[key] == expected, key
     notes = wb["导入说明"]
-    listed = {notes.cell(r, 1).value for r in range(1, notes.max_row + 1)}
+    listed = {notes.cell(r, 1).value: notes.cell(r, 3) for r in range(1, notes.max_row + 1)}
+    places = layout(report.format).places
     for key in report.uncertain:
-        assert report.format.cells[key].path in listed
-        assert report.format.cells[key].path in out
+        label = report.format.cells[key].label  # 表三「…」自然人, as the check command says it
+        assert label in listed and label in out
+        if report.format.cells[key].table.id not in report.layouts:
+            place = places[key]
+            assert listed[label].value == f"{place.sheet}!{place.a1}" and f"{place.sheet}!{place.a1}" in out
+            assert listed[label].hyperlink.location == f"'{place.sheet}'!{place.a1}"
+    assert notes.page_setup.fitToWidth == 1 and notes.sheet_properties.pageSetUpPr.fitToPage
+    assert "B1:C1" in {str(m) for m in notes.merged_cells.ranges}  # the source path on one line
     # the texts are on the cover
     cover = wb["封面及正文"]
     texts = [cover[layout(report.format).places[s].a1].value for s in ("s1", "s5")]
@@ -149,7 +156,7 @@ def test_audit_with_two_processes_gives_the_same_result(capsys, tmp_path):
 def test_import_keeps_wrong_published_totals_as_typed(capsys, tmp_path):
     target = tmp_path / "out.xlsx"
     code, out, _ = run(capsys, "import", WRONG, "-o", target)
-    assert code == 0 and "四/行政复议/总计 原文为0" in out
+    assert code == 0 and "表四「行政复议」总计 原文为0" in out
     report = audit_file(WRONG).report
     place = layout(report.format).places["t4.review.total"]
     wb = openpyxl.load_workbook(target)
@@ -158,3 +165,53 @@ def test_import_keeps_wrong_published_totals_as_typed(capsys, tmp_path):
     assert "原文为" not in run(capsys, "import", CLEAN, "-o", clean)[1]
     place = layout(audit_file(CLEAN).report.format).places["t4.review.total"]
     assert str(openpyxl.load_workbook(clean)[place.sheet].cell(place.row, place.col).value).startswith("=")
+
+
+def test_a_workbook_or_a_missing_file_is_said_plainly(capsys, tmp_path):
+    from conftest import ROOT
+
+    workbook = sorted((ROOT / "examples").glob("2024_*.xlsx"))[0]
+    code, out, err = run(capsys, "audit", workbook)
+    assert code == 1 and "Excel 工作簿" in out and "xlreport check" in out and "KeyError" not in out
+    code, _, err = run(capsys, "import", workbook, "-o", tmp_path / "x.xlsx")
+    assert code == 1 and "xlreport check" in err and not (tmp_path / "x.xlsx").exists()
+    code, _, err = run(capsys, "import", tmp_path / "没有.txt", "-o", tmp_path / "x.xlsx")
+    assert code == 2 and "找不到文件" in err and "No such" not in err
+
+
+def test_output_piped_into_a_closed_reader_is_no_traceback():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already stopped reading
+    try:
+        proc = subprocess.run([sys.executable, "-m", "xlreport", "audit", str(UNSURE), str(WRONG), str(CLEAN)],
+                              cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_audit_out_follows_the_suffix(capsys, tmp_path):
+    code, out, _ = run(capsys, "audit", UNSURE, WRONG, CLEAN, "--out", tmp_path / "结果.xlsx")
+    assert code == 1 and "已写入" in out
+    wb = openpyxl.load_workbook(tmp_path / "结果.xlsx")  # a real workbook, not text under an .xlsx name
+    assert wb.sheetnames == ["检查结果", "问题清单"]
+    status = {r[0]: r[-1] for r in wb["检查结果"].iter_rows(min_row=2, values_only=True)}
+    assert status == {str(UNSURE): "有错误", str(WRONG): "有错误", str(CLEAN): "通过"}
+    rules = [r[4] for r in wb["问题清单"].iter_rows(min_row=2, values_only=True)]
+    assert rules.count("四.total") == 2 and "parse.uncertain" in rules
+    assert run(capsys, "audit", UNSURE, "--out", tmp_path / "a.json")[0] == 1
+    assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))[0]["file"] == str(UNSURE)
+    assert run(capsys, "audit", UNSURE, "--out", tmp_path / "a.csv")[0] == 1
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("文件,填报单位")
+    # the uncertain cells on screen as the checker names cells, in the tables' order
+    out = run(capsys, "audit", UNSURE)[1]
+    line = next(x for x in out.splitlines() if "无法确定的单元格" in x)
+    assert "表二「行政许可」本年增/减；表二「行政许可」处理决定数量" in line and "三/" not in line

@@ -79,6 +79,45 @@ def sum_reports(reports: list[Report], agency: str | None = None) -> Report:
     return out
 
 
+def rollup_units(path) -> list[str] | None:
+    """The units listed in a roll-up's trace sheet (汇总来源), or None when ``path`` is no roll-up."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sheets = re.findall(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', zf.read("xl/workbook.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    if TRACE_SHEET.encode("utf-8") not in sheets:
+        return None
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return [str(row[0]) for row in wb[TRACE_SHEET].iter_rows(min_row=4, max_col=1, values_only=True)
+                if row and row[0] is not None]
+    finally:
+        wb.close()
+
+
+def _refuse_double_counting(units: list[dict]) -> None:
+    """A roll-up (an earlier run's output) among the units it already sums would count them twice."""
+    from .batch import agency_key
+
+    keys = {agency_key(u["agency"], u["file"]): u for u in units}
+    for u in units:
+        listed_units = rollup_units(u["file"])
+        if not listed_units:
+            continue
+        again = [name for name in listed_units
+                 if (k := agency_key(name, "")) in keys and keys[k]["file"] != u["file"]]
+        if again:
+            names = "、".join(again[:3]) + ("等" if len(again) > 3 else "")
+            raise AggregateError(f"“{u['file']}”是一份汇总表，已经包含本次要汇总的 {len(again)} 个单位（{names}），"
+                                 "再计入会重复计算。请把它移出要汇总的文件夹（分级汇总时只汇总各地区的汇总表）。")
+
+
 def aggregate(paths, output, workers: int | None = None, agency: str | None = None,
               force: bool = False) -> Aggregate:
     """Sum the reports under ``paths`` into a filled template written to ``output`` (.xlsx)."""
@@ -107,6 +146,7 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
             failed.append({**s, "message": "；".join(errors[:3]) + ("……" if len(errors) > 3 else "")})
     if not reports:
         raise AggregateError("没有可以汇总的报告（文件都无法读取或没有找到工作簿）")
+    _refuse_double_counting(units)
     groups = Counter(_group(r) for r in reports)
     if len(groups) > 1:
         lines = "；".join(f"{_describe(g)} {n} 份" for g, n in groups.most_common())
@@ -158,6 +198,10 @@ def _trace_sheet(wb, total: Report, reports: list[Report], units: list[dict]) ->
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 30
     ws.row_dimensions[1].height = 80
+    ws.page_setup.orientation = "landscape"  # printed: the labels and the units on every page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_title_rows, ws.print_title_cols = "1:3", "A:B"
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
 
 
 def _errors_sheet(wb, failed: list[dict]) -> None:

@@ -98,7 +98,7 @@ def _result(path, previous_map, want_json, want_report) -> Result:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
         f = _guard_finding(e)
-        status = SKIPPED if e.rule == "workbook.lock_file" else UNREADABLE
+        status = SKIPPED if e.rule in ("workbook.lock_file", "workbook.check_result") else UNREADABLE
         summary = {"file": path, "agency": None, "year": None, "format": None,
                    "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
         rows = [{**row, "format": None} for row in finding_rows(_STUB, [f], file=path)]

@@ -9,10 +9,30 @@ import sys
 COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin", "example"]
 
 
+# argparse's own messages, said in Chinese (pattern -> replacement)
+ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.+)", r"缺少必填参数：\1"),
+    (r"argument (.+?): invalid int value: (.+)", r"参数 \1 应为整数，不能是 \2"),
+    (r"argument (.+?): invalid float value: (.+)", r"参数 \1 应为数字，不能是 \2"),
+    (r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)", r"参数 \1 不能是 \2（可选：\3）"),
+    (r"argument (.+?): expected one argument", r"参数 \1 后面缺少取值"),
+    (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+)
+
+
+def chinese_message(message: str) -> str:
+    import re
+
+    for pattern, replacement in ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
 class ChineseParser(argparse.ArgumentParser):
     def error(self, message):  # bad usage: exit 2 with a Chinese message
         self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
+        print(f"用法错误：{chinese_message(message)}", file=sys.stderr)
         sys.exit(2)
 
 
@@ -37,10 +57,16 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
+        return code
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` or a pager that was closed early
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

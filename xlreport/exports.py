@@ -86,6 +86,7 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     link_font = Font(color="0563C1", underline="single")
     bad = PatternFill("solid", fgColor="FFC7CE")
     good = PatternFill("solid", fgColor="C6EFCE")
+    centre = Alignment(horizontal="center")
 
     def put(sheet, r, c, v):
         cell = sheet.cell(r, c)
@@ -101,6 +102,8 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     for i, row in enumerate(summaries, start=2):
         for j, c in enumerate(SUMMARY_COLUMNS, start=1):
             cell = put(ws, i, j, row.get(c))
+            if c in ("year", "format", "errors", "warnings", "status"):  # short columns: centred, apart
+                cell.alignment = centre
             if c == "status":
                 cell.fill = good if row.get("status") == "通过" else bad
         cell = ws.cell(i, 1)
@@ -119,7 +122,7 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     for i, row in enumerate(findings, start=2):
         for j, c in enumerate(cols, start=1):
             cell = put(wf, i, j, row.get(c))
-            if c == "message":
+            if c in ("message", "labels", "addresses", "file"):  # long text stays in its column
                 cell.alignment = wrap
         first = (row.get("addresses") or "").split(";")[0] or None
         cell = wf.cell(i, 6 if first else 1)
@@ -129,6 +132,13 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     wf.auto_filter.ref = f"A1:{chr(64 + len(cols))}{max(1, len(findings) + 1)}"
     for col, w in zip("ABCDEFGHIJK", (34, 24, 8, 8, 24, 16, 70, 8, 8, 8, 40)):
         wf.column_dimensions[col].width = w
+    for sheet in (ws, wf):  # printed: A4 landscape, one page wide, the heading row on every page
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
+        sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

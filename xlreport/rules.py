@@ -188,6 +188,13 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
               "工作簿设有打开密码（已加密），无法读取：请去掉打开密码后重新提交"),
     CheckRule("workbook.lock_file", "Excel 临时文件", WARNING,
               "Excel 打开文件时生成的临时锁定文件（~$开头），不是报告，已跳过"),
+    CheckRule("workbook.check_result", "检查结果工作簿", WARNING,
+              "这是 xlreport 以前输出的检查结果（有“检查结果”“问题清单”表），不是年度报告"),
+    CheckRule("workbook.empty", "报告未填写", ERROR,
+              "所有填报单元格都是空白：报告尚未填写（可能提交了空白模板）"),
+    CheckRule("workbook.not_report", "不是年度报告工作簿", ERROR,
+              "不是年度报告工作簿：没有找到任何官方表格（表二、表三、表四）的行列标题；"
+              "如果这是报告，请按官方表格的行列标题填写，或使用 xlreport 的模板"),
     CheckRule("workbook.sheet_missing", "工作表缺失", ERROR,
               "工作表“{sheet}”已被删除或改名，{table}无法读取"),
     CheckRule("workbook.unprotected", "工作表保护被撤销", WARNING,

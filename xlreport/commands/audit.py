@@ -15,7 +15,8 @@ def register(subparsers) -> None:
                     "以及原文无法确定的单元格。某个文件有问题不影响其余文件。")
     p.add_argument("reports", nargs="+", metavar="报告", help="报告文件或文件夹")
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/interchange-schema.md）")
-    p.add_argument("--out", metavar="文件", help="写入文件而不是屏幕（整份写入）")
+    p.add_argument("--out", metavar="文件", help="写入文件而不是屏幕（整份写入）：.xlsx（状态表+问题清单）、.csv（问题清单）、"
+                                                   ".json（同 --json），其他后缀为文字报告")
     p.add_argument("--force", action="store_true", help="--out 的文件已存在时覆盖")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="同时使用的进程数（默认1；文件多时可设为 CPU 核数）")
@@ -59,7 +60,7 @@ def render_text(results) -> str:
         for f in d["findings"]:
             out.append(f"  [{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['rule']}：{f['message']}")
         if d.get("uncertain"):
-            out.append(f"  无法确定的单元格（{len(d['uncertain'])}个）：" + "；".join(d["uncertain"]))
+            out.append(f"  无法确定的单元格（{len(d['uncertain'])}个）：" + "；".join(uncertain_labels(d)))
         e = sum(f["severity"] == "error" for f in d["findings"])
         errors += e
         bad += e > 0
@@ -67,6 +68,47 @@ def render_text(results) -> str:
         out.append("")
     out.append(f"共检查{len(results)}份报告：{bad}份有错误；错误{errors}条，提示{warnings}条")
     return "\n".join(out) + "\n"
+
+
+def uncertain_labels(d) -> list[str]:
+    """The uncertain cells of an interchange dict as the checker names cells (``表三「…」自然人``),
+    in the order of the official tables."""
+    from ..formats import FORMATS
+
+    order = {}
+    for version in [d.get("format"), *(d.get("layouts") or {}).values()]:
+        if version in FORMATS:
+            for i, cell in enumerate(FORMATS[version].cells.values()):
+                order.setdefault(cell.path, i)
+    out = []
+    for path in sorted(d["uncertain"], key=lambda p: order.get(p, len(order))):
+        parts = path.split("/", 2)
+        out.append(f"表{parts[0]}「{parts[1]}」{parts[2]}" if len(parts) == 3 else path)
+    return out
+
+
+def results_of(dicts):
+    """Interchange dicts -> ``xlreport.batch.Result`` rows for the .xlsx and .csv exports."""
+    from ..batch import FAIL, PASS, UNREADABLE, Result
+    from ..rules import SEVERITY_LABELS
+
+    out = []
+    for d in dicts:
+        base = {"file": d["file"], "agency": d.get("agency"), "year": d.get("year"), "format": d.get("format")}
+        rows = []
+        for f in d["findings"]:
+            cells = f.get("cells") or []
+            rows.append({**base, "rule": f["rule"], "severity": f["severity"],
+                         "severity_label": SEVERITY_LABELS.get(f["severity"], f["severity"]),
+                         "table": f.get("table") or "", "where": "",
+                         "cells": ";".join(c["key"] for c in cells), "labels": "；".join(c["label"] for c in cells),
+                         "addresses": "", "expected": f.get("expected"), "actual": f.get("actual"),
+                         "difference": f.get("difference"), "message": f["message"]})
+        errors = sum(f["severity"] == "error" for f in d["findings"])
+        status = UNREADABLE if d.get("format") is None else FAIL if errors else PASS
+        summary = {**base, "errors": errors, "warnings": len(d["findings"]) - errors, "status": status}
+        out.append(Result(summary, rows, d))
+    return out
 
 
 def _one(path) -> dict:
@@ -103,14 +145,20 @@ def run(args) -> int:
         print("错误：--jobs 应为正整数", file=sys.stderr)
         return 2
     results = audit_all(files, args.jobs)
-    if args.json:
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    if args.json or suffix == ".json":
         text = json.dumps(results, ensure_ascii=False, indent=1) + "\n"
     else:
         text = render_text(results)
     if args.out:
+        from ..exports import ExportError, write_results
+
         try:
-            write_atomic(args.out, text.encode("utf-8"))
-        except OutputError as e:
+            if suffix in (".xlsx", ".csv"):  # the same status sheet and list of findings as xlreport check
+                write_results(args.out, results_of(results))
+            else:
+                write_atomic(args.out, text.encode("utf-8"))
+        except (OutputError, ExportError) as e:
             print(f"错误：{e}", file=sys.stderr)
             return 2
         print(f"已写入 {args.out}（{len(results)}份报告）")

@@ -37,8 +37,12 @@ def run(args) -> int:
         return usage_error(f"上年报告文件夹“{args.previous}”不存在或不是文件夹")
     if args.out is not None and Path(args.out).suffix.lower() not in FORMATS:
         return usage_error(f"输出文件“{args.out}”应以 {'、'.join(FORMATS)} 之一结尾")
-    if args.out is not None and Path(args.out).is_dir():
-        return usage_error(f"输出“{args.out}”是一个文件夹，请给出文件名")
+    if args.out is not None:
+        from ..output import OutputError, check_target
+        try:
+            check_target(args.out, force=True)  # a missing folder is said before the checking starts
+        except OutputError as e:
+            return usage_error(str(e))
     if args.workers is not None and args.workers < 1:
         return usage_error("--workers 应为正整数")
     files = listed(args.paths)
@@ -72,7 +76,10 @@ def run(args) -> int:
                 rules[f["rule"]] += 1
         if s["status"] != PASS or len(rows) < 30:
             if len(rows) < 200:
-                rows.append((s, _first_error(r.findings)))
+                first = _first_error(r.findings)
+                if s["status"] == SKIPPED and not first and r.findings:
+                    first = "跳过原因：" + r.findings[0]["message"]
+                rows.append((s, first))
         if args.json:
             sys.stdout.write(("\n" if first_json else ",\n") + json.dumps(r.interchange, ensure_ascii=False))
             first_json = False

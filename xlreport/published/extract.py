@@ -94,6 +94,9 @@ def read_document(path) -> Document:
     doc = Document(str(path))
     try:
         size = path.stat().st_size
+    except FileNotFoundError:
+        doc.problem = ("doc.unreadable", "找不到文件")
+        return doc
     except OSError as e:
         doc.problem = ("doc.unreadable", f"无法读取文件：{e.strerror or e}")
         return doc
@@ -261,6 +264,9 @@ def docx_text(data: bytes) -> str:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" in names:
+                raise ExtractError("这是 Excel 工作簿，不是已发布的报告；填好的工作簿请用 xlreport check 检查")
             info = z.getinfo("word/document.xml")
             if info.file_size > MAX_TEXT_CHARS * 20:
                 raise ExtractError("Word 文件内容过大，未读取")

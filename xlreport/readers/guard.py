@@ -131,7 +131,8 @@ def open_zip(path) -> zipfile.ZipFile:
         if "xl/workbook.xml" not in names:
             kind = "Word 文档" if "word/document.xml" in names else (
                 "PowerPoint 文稿" if "ppt/presentation.xml" in names else "zip 压缩包")
-            raise GuardError("workbook.unreadable", f"不是 Excel 工作簿（是{kind}）")
+            hint = "；已发布的 Word 报告请用 xlreport audit 检查" if kind == "Word 文档" else ""
+            raise GuardError("workbook.unreadable", f"不是 Excel 工作簿（是{kind}）{hint}")
     except GuardError:
         zf.close()
         raise

@@ -66,6 +66,8 @@ def read_workbook(path, fmt_hint=None) -> tuple[Report, list[Finding]]:
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise guard.GuardError("workbook.unreadable", f"文件已损坏（{_zip_reason(e)}）") from None
     report.source = str(path)
+    if not any(report.values.get(c.key) is not None for c in report.format.inputs):
+        findings = [rule_finding("workbook.empty"), *findings]  # a blank template is no report
     return report, findings
 
 
@@ -294,6 +296,9 @@ def _year(v) -> int | None:
 
 # -- anything else: calamine grids + labels ---------------------------------------------------
 
+CHECK_RESULT_SHEETS = {"检查结果", "问题清单"}  # the sheets of ``xlreport check --out x.xlsx``
+
+
 def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[Finding]]:
     try:
         from python_calamine import CalamineWorkbook
@@ -306,7 +311,11 @@ def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[F
         if "password" in text.lower() or "encrypt" in text.lower():
             raise guard.GuardError("workbook.encrypted", "工作簿已加密") from None
         raise guard.GuardError("workbook.unreadable", f"工作簿内容无法解析（{text[:80]}）") from None
+    if CHECK_RESULT_SHEETS <= set(sheets):
+        raise guard.GuardError("workbook.check_result", "检查结果工作簿")
     report, problems = read_grid(sheets, fmt_hint)
+    if sum(p.code == "table_missing" for p in problems) == len(report.format.tables):
+        raise guard.GuardError("workbook.not_report", "没有找到任何官方表格")
     findings: list[Finding] = []
     missing = defaultdict(list)
     as_text = defaultdict(list)
