@@ -119,6 +119,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     wb.active.append(["打印纸", 20, 25.5])
     wb.save(src / "not_a_report.xlsx")
     made["not_a_report"] = src / "not_a_report.xlsx"
+    shutil.copy(ROOT / "workbook" / "年报模板_2021.xlsx", src / "blank.xlsx")
+    made["blank"] = src / "blank.xlsx"  # the committed template, nothing filled in
     out = tmp_path_factory.mktemp("excel-calc")
     keys = list(made)
     done = recalculate([made[k] for k in keys], out)
@@ -522,7 +524,7 @@ def test_moved_template_blocks_are_refused_without_writing(files):
     assert [a["func"] for a in book.json()["actions"]] == ["alert"]
 
 
-@pytest.mark.parametrize("name", ["broken", "official_broken"])
+@pytest.mark.parametrize("name", ["broken", "official_broken", "blank"])
 def test_button_and_the_check_command_agree(files, name, capsys):
     """The same workbook through ``xlreport check --json`` and through the 校验 button."""
     from xlreport.cli import main

@@ -48,7 +48,7 @@ from .engine import CellRef, Finding, check, derive_totals
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
 from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
 from .model import Report
-from .readers.template_reader import rule_finding
+from .readers.template_reader import content_findings, rule_finding
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
 from .values import Invalid, is_number, normalize, plain
@@ -633,7 +633,8 @@ def check_book(book, protection: Protection | None = None) -> Run:
     located = locate(book, run)
     _refuse_foreign_result(located)
     run.kind = located.kind
-    run.findings = located.reader + check(located.report)  # as xlreport check: reader, then engine
+    # as xlreport check: reader, then engine
+    run.findings = content_findings(located.report) + located.reader + check(located.report)
     run.problems = list(located.problems)
     protection = protection or Protection()
     sheets = _sheets_written(located)

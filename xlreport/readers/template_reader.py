@@ -66,9 +66,15 @@ def read_workbook(path, fmt_hint=None) -> tuple[Report, list[Finding]]:
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise guard.GuardError("workbook.unreadable", f"文件已损坏（{_zip_reason(e)}）") from None
     report.source = str(path)
+    return report, [*content_findings(report), *findings]
+
+
+def content_findings(report) -> list[Finding]:
+    """Findings on what a read workbook holds, the same for every reader (the batch checker and
+    the ribbon button): a workbook with no input filled is no report (a blank template)."""
     if not any(report.values.get(c.key) is not None for c in report.format.inputs):
-        findings = [rule_finding("workbook.empty"), *findings]  # a blank template is no report
-    return report, findings
+        return [rule_finding("workbook.empty")]
+    return []
 
 
 def _zip_reason(e: Exception) -> str:
