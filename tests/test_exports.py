@@ -78,6 +78,8 @@ def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path
     link = wrong[0][5].hyperlink
     assert link.target == "../收到的报告/2023_huaian-hongzequ_1.xlsx#'表四'!E5"
     assert wrong[0][5].value.split(";")[0] == "表四!E5"
+    long_rows = [r for r in rows if len(r[6].value) > 70]  # wider than the message column: printed whole
+    assert long_rows and all(ws.row_dimensions[r[0].row].height >= 30 for r in long_rows)
     evil = [r for r in wb["检查结果"].iter_rows(min_row=2) if r[1].value == EVIL]
     assert len(evil) == 1 and evil[0][1].data_type == "s"  # text, not a formula
     assert all(not (isinstance(c.value, str) and c.data_type == "f") for r in rows for c in r)

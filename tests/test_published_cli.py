@@ -106,6 +106,8 @@ def test_import_writes_the_parse_into_the_template(capsys, tmp_path, source):
             assert listed[label].value == f"{place.sheet}!{place.a1}" and f"{place.sheet}!{place.a1}" in out
             assert listed[label].hyperlink.location == f"'{place.sheet}'!{place.a1}"
     assert notes.page_setup.fitToWidth == 1 and notes.sheet_properties.pageSetUpPr.fitToPage
+    wrapped = [r for r in range(7, notes.max_row + 1) if len(str(notes.cell(r, 3).value or "")) > 40]
+    assert all(notes.row_dimensions[r].height >= 30 for r in wrapped)  # long notes printed whole
     assert "B1:C1" in {str(m) for m in notes.merged_cells.ranges}  # the source path on one line
     # the texts are on the cover
     cover = wb["封面及正文"]

@@ -79,6 +79,8 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from .template import fit_row_heights
+
     wb = Workbook()
     ws = wb.active
     ws.title = "检查结果"
@@ -118,12 +120,12 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
             "difference", "labels"]
     for j, c in enumerate(cols, start=1):
         put(wf, 1, j, FINDING_HEADERS[c]).font = bold
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for i, row in enumerate(findings, start=2):
         for j, c in enumerate(cols, start=1):
             cell = put(wf, i, j, row.get(c))
-            if c in ("message", "labels", "addresses", "file"):  # long text stays in its column
-                cell.alignment = wrap
+            # long text stays in its column; every cell of a tall row starts at its top line
+            cell.alignment = wrap if c in ("message", "labels", "addresses", "file") else top
         first = (row.get("addresses") or "").split(";")[0] or None
         cell = wf.cell(i, 6 if first else 1)
         cell.hyperlink = _link(out_dir, row["file"], first)
@@ -132,6 +134,7 @@ def _xlsx_bytes(summaries, findings, out_dir: Path) -> bytes:
     wf.auto_filter.ref = f"A1:{chr(64 + len(cols))}{max(1, len(findings) + 1)}"
     for col, w in zip("ABCDEFGHIJK", (34, 24, 8, 8, 24, 16, 70, 8, 8, 8, 40)):
         wf.column_dimensions[col].width = w
+    fit_row_heights(wf, first_row=2)
     for sheet in (ws, wf):  # printed: A4 landscape, one page wide, the heading row on every page
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -321,6 +321,23 @@ def _text_width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E7F else 1.05 for ch in text)
 
 
+def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
+    """Heights for rows whose wrapped text needs more than one line: neither Excel nor LibreOffice
+    grows the rows of a saved file, so a long message would print cut to one line."""
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if not (isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text):
+                continue
+            if any(cell.coordinate in m for m in ws.merged_cells.ranges):
+                continue
+            per_line = max(1.0, (ws.column_dimensions[cell.column_letter].width or 8.43) * 1.1 - 1)
+            lines = max(lines, sum(max(1, math.ceil(_text_width(part) / per_line))
+                                   for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = round(lines * line_height, 1)
+
+
 def _style(cell, style: str) -> None:
     cell.font = FONTS[style]
     cell.alignment = ALIGN[style]

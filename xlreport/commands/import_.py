@@ -50,7 +50,7 @@ def build(audit):
     from openpyxl.worksheet.protection import SheetProtection
 
     from ..rules import SEVERITY_LABELS
-    from ..template import DEFAULT_PASSWORD, build_workbook
+    from ..template import DEFAULT_PASSWORD, build_workbook, fit_row_heights
 
     report, listed = importable(audit.report)
     wb = build_workbook(report=report)
@@ -93,6 +93,7 @@ def build(audit):
             continue  # the format row names a table in the other format's layout
         ws.cell(r, 2).alignment = Alignment(horizontal="left", vertical="top")
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+    fit_row_heights(ws)
     ws.protection = SheetProtection(sheet=True, password=DEFAULT_PASSWORD)
     return wb, listed, typed
 
