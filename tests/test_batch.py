@@ -345,7 +345,16 @@ def test_usage_mistakes_are_said_in_chinese(capsys, argv, words):
     with pytest.raises(SystemExit) as e:
         main(argv)
     err = capsys.readouterr().err
-    assert e.value.code == 2 and words in err and "argument" not in err
+    assert e.value.code == 2 and words in err and "argument" not in err and "usage" not in err
+
+
+@pytest.mark.parametrize("command", ["check", "aggregate", "audit", "import", "template", "addin"])
+def test_help_is_in_chinese(capsys, command):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and out.startswith("用法：xlreport") and "选项：" in out
+    assert not any(w in out for w in ("usage", "options:", "positional arguments", "show this help"))
 
 
 def test_a_word_file_given_to_check_points_to_audit(tmp_path):

@@ -29,7 +29,29 @@ def chinese_message(message: str) -> str:
     return message
 
 
+# the headings and the --help line argparse writes itself
+ARGPARSE_HEADINGS = (
+    ("usage: ", "用法："),
+    ("positional arguments:", "参数："),
+    ("options:", "选项："),
+    ("optional arguments:", "选项："),
+    ("show this help message and exit", "显示本说明并退出"),
+)
+
+
+def _chinese_help(text: str) -> str:
+    for english, chinese in ARGPARSE_HEADINGS:
+        text = text.replace(english, chinese)
+    return text
+
+
 class ChineseParser(argparse.ArgumentParser):
+    def format_usage(self):
+        return _chinese_help(super().format_usage())
+
+    def format_help(self):
+        return _chinese_help(super().format_help())
+
     def error(self, message):  # bad usage: exit 2 with a Chinese message
         self.print_usage(sys.stderr)
         print(f"用法错误：{chinese_message(message)}", file=sys.stderr)
