@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin", "example"]
+COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin"]
 
 
 # argparse's own messages, said in Chinese (pattern -> replacement)
@@ -62,13 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="xlreport", description="政府信息公开工作年度报告：模板、校验、批量检查与汇总")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"xlreport.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"xlreport.commands.{name}":
-                continue  # not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"xlreport.commands.{name}").register(sub)
     return parser
 
 
