@@ -849,6 +849,13 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
 _SOURCE = re.compile(r"^#\s*source:", re.I)
 _TITLE = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(20\d\d)年度?(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,6}?报告")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
+_TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "o": "0"}
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月"
+                      r"(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?")
+# an agency signing the report on a line of its own at the end: a name ending as agencies' names do
+_SIGNATURE = re.compile(r"[\u4e00-\u9fff()·]{2,40}?(?:人民政府|政府办公室|办公室|办公厅|委员会|管理委员会|局|厅|委|办|"
+                        r"署|院|中心|所|站|队|处|馆|会|社|公司|街道|镇|乡|分局)")
 _DATE = re.compile(r"(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _POSTED = re.compile(r"(?:发布|发文|成文)(?:时间|日期)\s*[:：]?\s*(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 _CLAIM = re.compile(r"(?:收到|新收|受理|接收)[^。;;,，]{0,20}?申请[^。;;,，\d]{0,8}?(\d+)件")
@@ -1059,19 +1066,60 @@ def _table_version(tid: str, body: str, year: int | None) -> str:
     return version_for_year(year) if year else "2021"
 
 
+def _cn_number(s: str) -> int:
+    """A small Chinese numeral ("十二", "二十五", "三") as an int."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return int(_CN_DIGIT.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGIT[ones]) if ones else 0)
+    return int(_CN_DIGIT[s])
+
+
+def _cn_dates(s: str) -> str:
+    """Years and dates in Chinese numerals ("二〇二三年", "二〇二四年一月二十五日") in digits."""
+    if not any(c in s for c in "〇○零"):
+        return s
+
+    def repl(m):
+        out = "".join(_CN_DIGIT[c] for c in m.group(1)) + "年"
+        if m.group(2):
+            out += f"{_cn_number(m.group(2))}月"
+            if m.group(3):
+                out += f"{_cn_number(m.group(3))}日"
+        return out
+    return _CN_DATE.sub(repl, s)
+
+
+def _signature(lines: list[str]) -> str | None:
+    """The agency of a signature at the end: a short line holding only a name like an agency's,
+    among the last lines (usually just above the date)."""
+    tail = [canon(l) for l in lines[-12:] if l.strip()][-6:]
+    for line in reversed(tail):
+        if len(line) <= 40 and _SIGNATURE.fullmatch(line) and not numbering(line) \
+                and not re.search(r"情况|事项|问题|报告|工作|公开|[。，,;；:：]", line):
+            return line
+    return None
+
+
 def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
+    year, agency = _title_line(meta_line, lines)
+    if agency is None:
+        agency = _signature(lines)
+    return year, agency
+
+
+def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
     candidates = []
     m = re.search(r"title「([^」]+)」", meta_line)
     if m:
         candidates.append(canon(m.group(1)))
-    head = canon("".join(l for l in lines[:12] if l))[:600]
+    head = _cn_dates(canon("".join(l for l in lines[:12] if l))[:600])
     first = [l for l in lines[:15] if l.strip()]
-    candidates += [canon(l) for l in first if len(canon(l)) <= 60]  # a title line of its own
+    candidates += [_cn_dates(canon(l)) for l in first if len(canon(l)) <= 60]  # a title line of its own
     candidates.append(head)  # a title split over lines
     for c in candidates:
         t = _TITLE.search(c)
         if t:
-            agency = _LEAD_WORDS.sub("", t.group(1)) or None
+            agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
             return int(t.group(2)), agency
     m = re.search(r"统计期限(?:为|是|自)?(20\d\d)年", canon("".join(lines[:60])))
     if m:
@@ -1090,7 +1138,7 @@ def _published(full: str, meta_line: str) -> dt.date | None:
         d = _date(m)
         if d is not None:
             return d
-    tail = full[-300:]
+    tail = _cn_dates(full[-300:])
     dates = list(_DATE.finditer(tail))
     for m in reversed(dates):
         line_start = tail.rfind("\n", 0, m.start()) + 1

@@ -1,0 +1,198 @@
+"""Variants of the real reports as real government pages and documents print them, each built
+from a transcription (so every expected value is known) and read back: every certain cell equal
+to the transcription, no wrong cell that is not marked uncertain, agency, year and format found."""
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+
+import pytest
+
+from conftest import REAL_JSON
+from published_render import C, blocks
+from test_published import cells
+from xlreport import Report
+from xlreport.published import audit_text
+from xlreport.published.extract import html_text
+
+AGENCY = "某市某某局"
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def transcription(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    year = int(path.name[:4])
+    report, unknown = Report.from_interchange({**data, "year": year})
+    assert unknown == []
+    return data, report, year
+
+
+def wrong_cells(got: dict, want: dict) -> list:
+    flat = dict(cells(got["tables"]))
+    unsure = set(got["uncertain"])
+    return [(p, v, flat.get(p, "MISSING")) for p, v in cells(want["tables"])
+            if flat.get(p, "MISSING") != v and p not in unsure]
+
+
+def cn_year(year: int) -> str:
+    return "".join(CN_DIGITS[int(d)] for d in str(year))
+
+
+# ---- document shapes -------------------------------------------------------------------------
+
+def _cells_map(rows, f):
+    return [[C(f(c.text), c.rows, c.cols) for c in line] for line in rows]
+
+
+def _is_value(text: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+(?:\.\d+)?", text))
+
+
+def doc(report, year, *, title=None, heading=None, value=None, blank="", tail=(), head=()):
+    """The blocks of a report with its title, headings and cell texts changed."""
+    out = list(head)
+    for n, (kind, content) in enumerate(blocks(report, AGENCY, year)):
+        if n == 0 and title is not None:
+            if title:
+                out.append(("h", title))
+            continue
+        if kind == "h" and heading is not None:
+            content = heading(content)
+        if kind == "table":
+            content = _cells_map(content, lambda t: (value(t) if value and _is_value(t) else
+                                                     (blank if t == "" else t)))
+        out.append((kind, content))
+    return out + list(tail)
+
+
+def html(parts, *, th_rows=0, nested=False, nbsp=False, split=None, heading_tag="strong"):
+    out = ["<html><head><meta charset='utf-8'></head><body><div class='TRS_Editor'>"]
+    for kind, content in parts:
+        if kind == "h":
+            out.append(f"<p><{heading_tag}>{escape(content)}</{heading_tag}></p>" if heading_tag
+                       else f"<p>{escape(content)}</p>")
+        elif kind == "p":
+            out.append(f"<p style='text-indent:2em'>{escape(content)}</p>")
+        else:
+            out.append("<table border='1' cellspacing='0'><tbody>")
+            for r, line in enumerate(content):
+                if split and r == split(content):
+                    out.append("</tbody></table><p>&nbsp;</p><table border='1'><tbody>")
+                tag = "th" if r < th_rows else "td"
+                tds = []
+                for c in line:
+                    attrs = (f' rowspan="{c.rows}"' if c.rows > 1 else "") + (f' colspan="{c.cols}"' if c.cols > 1 else "")
+                    text = escape(c.text)
+                    if nbsp:
+                        text = text or "&nbsp;"
+                        text = f"&nbsp;{text}&nbsp;"
+                    if nested:
+                        text = f"<p style='text-align:center'><span style='font-family:仿宋'>{text}</span></p>"
+                    tds.append(f"<{tag}{attrs} valign='middle'>{text}</{tag}>")
+                out.append("<tr>" + "".join(tds) + "</tr>")
+            out.append("</tbody></table>")
+    out.append("</div></body></html>")
+    return Page("\n".join(out))
+
+
+def text(parts, *, sep="\n", row_end="\n", footer=None, every=8, repeat_header=False):
+    """Plain text as copied from a page: the cells of a row (merged cells once) joined by ``sep``."""
+    out = []
+    for kind, content in parts:
+        if kind != "table":
+            out.append(content)
+            continue
+        header = [line for line in content[:3]]
+        for r, line in enumerate(content):
+            if footer and r and r % every == 0:
+                out.append(footer(r // every))
+                if repeat_header:
+                    out.extend(sep.join(c.text for c in h) for h in header)
+            out.append(sep.join(c.text for c in line))
+    return row_end.join(out) + "\n"
+
+
+class Page(str):
+    """An HTML page (read through the HTML extractor, as a downloaded .html file is)."""
+
+
+def read(content: str):
+    if isinstance(content, Page):
+        content = html_text(content.encode("utf-8"))[0]
+    return audit_text(content, source="variant").to_interchange()
+
+
+# ---- the variants ----------------------------------------------------------------------------
+
+def _split_mid(rows):
+    return len(rows) // 2
+
+
+def _heading_in_table(parts):
+    """Each table's heading printed as the table's first row, across the whole width."""
+    out = []
+    for n, (kind, content) in enumerate(parts):
+        if kind == "table" and out and out[-1][0] == "h":
+            width = sum(c.cols for c in content[0])
+            out[-1] = ("table", [[C(out[-1][1], cols=width)]] + content)
+            continue
+        out.append((kind, content))
+    return out
+
+
+VARIANTS = {
+    "html_th_nested_nbsp": lambda r, y: html(doc(r, y), th_rows=2, nested=True, nbsp=True),
+    "html_plain_headings": lambda r, y: html(doc(r, y), heading_tag=None),
+    "html_table_split_in_two": lambda r, y: html(doc(r, y), split=_split_mid),
+    "html_units_jian": lambda r, y: html(doc(r, y, value=lambda t: t + "件" if "." not in t else t)),
+    "html_blank_dash": lambda r, y: html(doc(r, y, blank="——")),
+    "html_blank_slash": lambda r, y: html(doc(r, y, blank="/")),
+    "html_blank_wu": lambda r, y: html(doc(r, y, blank="无")),
+    "html_full_width": lambda r, y: html(doc(r, y, value=lambda t: t.translate(
+        {ord(c): 0xFF10 + int(c) for c in "0123456789"}))),
+    "html_thousands": lambda r, y: html(doc(r, y, value=lambda t: f"{int(t):,}" if t.isdigit() else t)),
+    "html_units_wanyuan": lambda r, y: html(doc(r, y, value=lambda t: t + ("万元" if "." in t else "件"))),
+    "html_heading_row_inside_table": lambda r, y: html(_heading_in_table(doc(r, y))),
+    "html_header_all_th": lambda r, y: html(doc(r, y), th_rows=4),
+    "heading_paren": lambda r, y: html(doc(r, y, heading=lambda h: re.sub(r"^([一二三四五六七八九十]+)、", r"（\1）", h))),
+    "heading_space": lambda r, y: html(doc(r, y, heading=lambda h: h.replace("、", "、 ", 1))),
+    "text_tabs_thousands_full_width": lambda r, y: text(doc(r, y, value=lambda t: (
+        f"{int(t):,}" if t.isdigit() else t).translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})), sep="\t"),
+    "text_cell_per_line_footer": lambda r, y: text(doc(r, y), sep="\n", footer=lambda n: f"- {n + 3} -"),
+    "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
+    "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
+    "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
+                                                       tail=[("p", AGENCY), ("p", f"{y + 1}年1月25日")])),
+    "date_iso_posted": lambda r, y: html(doc(r, y, head=[("p", f"发布日期：{y + 1}-01-25")])),
+    "date_iso_signature": lambda r, y: text(doc(r, y, tail=[("p", AGENCY), ("p", f"{y + 1}-01-25")]), sep="\t"),
+    "date_cn_signature": lambda r, y: text(doc(r, y, title=f"{cn_year(y)}年度政府信息公开工作年度报告",
+                                               tail=[("p", AGENCY), ("p", f"{cn_year(y + 1)}年一月二十五日")]),
+                                           sep="\t"),
+    "heading_dot": lambda r, y: html(doc(r, y, heading=lambda h: re.sub(r"^([一二三四五六七八九十]+)、", r"\1．", h))),
+    "heading_part": lambda r, y: html(doc(r, y, heading=lambda h: re.sub(r"^([一二三四五六七八九十]+)、", r"第\1部分 ", h))),
+    "text_cell_per_line": lambda r, y: text(doc(r, y), sep="\n"),
+    "text_cell_per_line_blank_lines": lambda r, y: text(doc(r, y), sep="\n\n", row_end="\n\n"),
+    "text_tabs": lambda r, y: text(doc(r, y), sep="\t"),
+    "text_spaces": lambda r, y: text(doc(r, y, blank="——"), sep="   "),
+    "text_tabs_footer": lambda r, y: text(doc(r, y), sep="\t", footer=lambda n: f"- {n + 3} -"),
+    "text_tabs_footer_page_of": lambda r, y: text(doc(r, y), sep="\t", footer=lambda n: f"第 {n + 3} 页 共 9 页"),
+    "text_tabs_repeated_header": lambda r, y: text(doc(r, y), sep="\t", footer=lambda n: f"- {n + 3} -",
+                                                   repeat_header=True),
+}
+
+# the publication date each variant prints
+DATED = {"title_agency_in_signature", "date_iso_posted", "date_iso_signature", "date_cn_signature"}
+
+# a blank cell printed as nothing leaves no trace in these, so blanks may only be uncertain
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_variant_reads_back(path, variant):
+    want, report, year = transcription(path)
+    got = read(VARIANTS[variant](report, year))
+    assert wrong_cells(got, want) == []
+    assert (got["agency"], got["year"], got["format"]) == (AGENCY, year, want["format"])
+    assert sorted(got["missing"]) == sorted(want["missing"])
+    if variant in DATED:
+        assert got["published"] == f"{year + 1}-01-25"
