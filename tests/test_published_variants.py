@@ -129,6 +129,15 @@ def _split_mid(rows):
     return len(rows) // 2
 
 
+NAV = [("p", w) for w in ("首页", "机构概况", "政务公开", "政务服务", "互动交流", "专题专栏",
+                         "当前位置：首页 > 政务公开 > 政府信息公开年报", "【字体：大 中 小】", "打印本页", "关闭窗口",
+                         "索引号：000000000/2024-00001", "主题分类：政务公开", "发文机关：", "成文日期：",
+                         "标题：", "发文字号：", "发布日期：", "有效性：")]
+FOOT = [("p", w) for w in ("【打印本页】【关闭窗口】", "相关链接", "网站地图 | 联系我们 | 隐私声明",
+                          "主办：某市人民政府办公室　承办：某市大数据中心", "地址：某市某路1号　电话：0000-00000000",
+                          "网站标识码：0000000000　备案号：某ICP备00000000号")]
+
+
 def _heading_in_table(parts):
     """Each table's heading printed as the table's first row, across the whole width."""
     out = []
@@ -160,6 +169,10 @@ VARIANTS = {
     "text_tabs_thousands_full_width": lambda r, y: text(doc(r, y, value=lambda t: (
         f"{int(t):,}" if t.isdigit() else t).translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})), sep="\t"),
     "text_cell_per_line_footer": lambda r, y: text(doc(r, y), sep="\n", footer=lambda n: f"- {n + 3} -"),
+    "html_table_split_after_header": lambda r, y: html(doc(r, y), split=lambda rows: 3 if len(rows) > 8 else -1),
+    "title_year_after": lambda r, y: html(doc(r, y, title=f"{AGENCY}政府信息公开工作年度报告（{y}年度）")),
+    "web_page_chrome": lambda r, y: html(doc(r, y, head=NAV + [("p", f"来源：{AGENCY}　发布时间：{y + 1}-01-25 09:30　浏览次数：128")],
+                                             tail=FOOT)),
     "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
     "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
     "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",

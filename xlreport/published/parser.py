@@ -848,6 +848,12 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
 
 _SOURCE = re.compile(r"^#\s*source:", re.I)
 _TITLE = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(20\d\d)年度?(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,6}?报告")
+# "某局政府信息公开工作年度报告（2023年度）": the year after the title
+_TITLE_YEAR_AFTER = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政府信息公开|政务公开|信息公开)工作[\u4e00-\u9fff]{0,6}?报告"
+                               r"\(?(20\d\d)年度?\)?")
+# a web page's "来源：某局" / "发布机构：某局" line
+_SOURCE_AGENCY = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:信息来源|来源|发布机构|发文机关|发布单位|公开主体)[:：]"
+                            r"([\u4e00-\u9fff()·]{2,40}?)(?=发布|发文|浏览|时间|日期|作者|字号|点击|访问|索引|$)")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
 _CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "o": "0"}
@@ -1103,8 +1109,18 @@ def _signature(lines: list[str]) -> str | None:
 def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
     year, agency = _title_line(meta_line, lines)
     if agency is None:
-        agency = _signature(lines)
+        agency = _page_source(lines) or _signature(lines)
     return year, agency
+
+
+def _page_source(lines: list[str]) -> str | None:
+    """The agency a web page names as the source of the article ("来源：某局")."""
+    for line in lines[:80]:
+        if "来源" in line or "发布" in line or "发文" in line or "主体" in line:
+            m = _SOURCE_AGENCY.search(canon(line))
+            if m and _SIGNATURE.fullmatch(m.group(1)):
+                return m.group(1)
+    return None
 
 
 def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
@@ -1116,8 +1132,11 @@ def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | Non
     first = [l for l in lines[:15] if l.strip()]
     candidates += [_cn_dates(canon(l)) for l in first if len(canon(l)) <= 60]  # a title line of its own
     candidates.append(head)  # a title split over lines
-    for c in candidates:
-        t = _TITLE.search(c)
+    # a web page's menus may come first: further down, title lines of their own only
+    more = [l for l in lines[15:120] if l.strip()][:80]
+    late = [_cn_dates(canon(l)) for l in more if len(canon(l)) <= 60]
+    for c in candidates + late:
+        t = _TITLE.search(c) or _TITLE_YEAR_AFTER.search(c)
         if t:
             agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
             return int(t.group(2)), agency
