@@ -14,7 +14,7 @@ from published_render import C, blocks
 from test_published import cells
 from xlreport import Report
 from xlreport.published import audit_text
-from xlreport.published.extract import html_text
+from xlreport.published.extract import docx_text, html_text
 
 AGENCY = "某市某某局"
 CN_DIGITS = "〇一二三四五六七八九"
@@ -113,12 +113,43 @@ def text(parts, *, sep="\n", row_end="\n", footer=None, every=8, repeat_header=F
     return row_end.join(out) + "\n"
 
 
+class Word:
+    """A Word document made by python-docx from the blocks."""
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def data(self) -> bytes:
+        import io
+
+        import docx
+        from published_render import grid
+
+        document = docx.Document()
+        for kind, content in self.parts:
+            if kind != "table":
+                document.add_paragraph(content)
+                continue
+            positions, width = grid(content)
+            table = document.add_table(rows=len(content), cols=width)
+            for r, c, cell in positions:
+                target = table.cell(r, c)
+                if cell.rows > 1 or cell.cols > 1:
+                    target = target.merge(table.cell(r + cell.rows - 1, c + cell.cols - 1))
+                target.text = cell.text
+        buf = io.BytesIO()
+        document.save(buf)
+        return buf.getvalue()
+
+
 class Page(str):
     """An HTML page (read through the HTML extractor, as a downloaded .html file is)."""
 
 
 def read(content: str):
-    if isinstance(content, Page):
+    if isinstance(content, Word):
+        content = docx_text(content.data())
+    elif isinstance(content, Page):
         content = html_text(content.encode("utf-8"))[0]
     return audit_text(content, source="variant").to_interchange()
 
@@ -136,6 +167,28 @@ NAV = [("p", w) for w in ("首页", "机构概况", "政务公开", "政务服�
 FOOT = [("p", w) for w in ("【打印本页】【关闭窗口】", "相关链接", "网站地图 | 联系我们 | 隐私声明",
                           "主办：某市人民政府办公室　承办：某市大数据中心", "地址：某市某路1号　电话：0000-00000000",
                           "网站标识码：0000000000　备案号：某ICP备00000000号")]
+
+
+def _drop_blank_cells(parts):
+    return [(k, [[c for c in line if c.text] for line in v] if k == "table" else v) for k, v in parts]
+
+
+def _label_then_values(parts):
+    """Rows whose label is on one line and whose numbers follow on the next (a narrow copy)."""
+    out = []
+    for kind, content in parts:
+        if kind != "table":
+            out.append((kind, content))
+            continue
+        rows = []
+        for line in content:
+            labels = [c for c in line if not _is_value(c.text)]
+            values = [c for c in line if _is_value(c.text)]
+            rows.append(labels if labels else values)
+            if labels and values:
+                rows.append(values)
+        out.append((kind, rows))
+    return out
 
 
 def _heading_in_table(parts):
@@ -173,6 +226,15 @@ VARIANTS = {
     "title_year_after": lambda r, y: html(doc(r, y, title=f"{AGENCY}政府信息公开工作年度报告（{y}年度）")),
     "web_page_chrome": lambda r, y: html(doc(r, y, head=NAV + [("p", f"来源：{AGENCY}　发布时间：{y + 1}-01-25 09:30　浏览次数：128")],
                                              tail=FOOT)),
+    "text_spaces_blanks_left_out": lambda r, y: text(doc(r, y), sep="  "),
+    "text_cell_per_line_blanks_left_out": lambda r, y: text(_drop_blank_cells(doc(r, y)), sep="\n"),
+    "text_label_line_then_values": lambda r, y: text(_label_then_values(doc(r, y)), sep=" "),
+    "text_tabs_units_trailing_tab": lambda r, y: text(doc(r, y, value=lambda t: t + ("万元" if "." in t else "件")),
+                                                     sep="\t", row_end="\t\n"),
+    "docx_marks_units": lambda r, y: Word(doc(r, y, blank="——", value=lambda t: t + ("万元" if "." in t else "件"),
+                                              title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
+    "docx_cn_signature": lambda r, y: Word(doc(r, y, title=f"{cn_year(y)}年度政府信息公开工作年度报告",
+                                               tail=[("p", AGENCY), ("p", f"{cn_year(y + 1)}年一月二十五日")])),
     "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
     "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
     "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
@@ -195,7 +257,7 @@ VARIANTS = {
 }
 
 # the publication date each variant prints
-DATED = {"title_agency_in_signature", "date_iso_posted", "date_iso_signature", "date_cn_signature"}
+DATED = {"title_agency_in_signature", "docx_cn_signature", "date_iso_posted", "date_iso_signature", "date_cn_signature"}
 
 # a blank cell printed as nothing leaves no trace in these, so blanks may only be uncertain
 

@@ -527,6 +527,8 @@ class GapModel:
         if pos[-1] >= n:
             return None
         trailing = n - 1 - pos[-1]
+        if runs[k] is None and trailing and pos == list(range(len(pos))):
+            return None  # no blank line marks any blank cell: the copy may have left blanks out
         if runs[k] is not None:
             e = self._empties(runs[k], self.row_sep)
             if e is None or e != trailing:
@@ -706,7 +708,12 @@ def _anchors(specs, by_row) -> dict:
     for n, rows in seen.items():
         if len(rows) >= 2:
             cols = [sorted(r[j] for r in rows)[len(rows) // 2] for j in range(n)]
-            if all(a < b for a, b in zip(cols, cols[1:])):
+            if not all(a < b for a, b in zip(cols, cols[1:])):
+                continue
+            # only a layout that aligns its columns (not cells merely separated by spaces)
+            tol = max(2, min(b - a for a, b in zip(cols, cols[1:])) // 3) if n > 1 else 2
+            aligned = sum(all(abs(r[j] - cols[j]) <= tol for j in range(n)) for r in rows)
+            if aligned >= max(2, -(-3 * len(rows) // 5)):
                 out[n] = cols
     return out
 
@@ -814,6 +821,9 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
             runs = tail[0].runs
     else:
         chunks = [c for g in sc.groups for c in g.chunks]
+        numeric = [g for g in sc.groups if any(c.text for c in g.chunks)]
+        if sc.mode == "grid" and len(numeric) == 1:
+            chunks = numeric[0].chunks  # one grid row holds the numbers: the header rows' blanks are no cells
     n = sum(len(s.columns) for s in specs)
     cons = []
     offset = 0
