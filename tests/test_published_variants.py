@@ -231,10 +231,12 @@ VARIANTS = {
     "text_label_line_then_values": lambda r, y: text(_label_then_values(doc(r, y)), sep=" "),
     "text_tabs_units_trailing_tab": lambda r, y: text(doc(r, y, value=lambda t: t + ("万元" if "." in t else "件")),
                                                      sep="\t", row_end="\t\n"),
-    "docx_marks_units": lambda r, y: Word(doc(r, y, blank="——", value=lambda t: t + ("万元" if "." in t else "件"),
-                                              title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
-    "docx_cn_signature": lambda r, y: Word(doc(r, y, title=f"{cn_year(y)}年度政府信息公开工作年度报告",
-                                               tail=[("p", AGENCY), ("p", f"{cn_year(y + 1)}年一月二十五日")])),
+    "docx_marks_units_cn_signature": lambda r, y: Word(doc(
+        r, y, blank="——", value=lambda t: t + ("万元" if "." in t else "件"),
+        title=f"{cn_year(y)}年度政府信息公开工作年度报告",
+        tail=[("p", AGENCY), ("p", f"{cn_year(y + 1)}年一月二十五日")])),
+    "signature_one_line_then_page_footer": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
+                                                                 tail=[("p", f"{AGENCY}　{y + 1}年1月25日")] + FOOT)),
     "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
     "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
     "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
@@ -257,7 +259,7 @@ VARIANTS = {
 }
 
 # the publication date each variant prints
-DATED = {"title_agency_in_signature", "docx_cn_signature", "date_iso_posted", "date_iso_signature", "date_cn_signature"}
+DATED = {"title_agency_in_signature", "docx_marks_units_cn_signature", "signature_one_line_then_page_footer", "date_iso_posted", "date_iso_signature", "date_cn_signature"}
 
 # a blank cell printed as nothing leaves no trace in these, so blanks may only be uncertain
 

@@ -1108,12 +1108,17 @@ def _cn_dates(s: str) -> str:
 def _signature(lines: list[str]) -> str | None:
     """The agency of a signature at the end: a short line holding only a name like an agency's,
     among the last lines (usually just above the date)."""
-    tail = [canon(l) for l in lines[-12:] if l.strip()][-6:]
+    tail = [canon(l) for l in lines[-40:] if l.strip()][-12:]
     for line in reversed(tail):
-        if len(line) <= 40 and _SIGNATURE.fullmatch(line) and not numbering(line) \
-                and not re.search(r"情况|事项|问题|报告|工作|公开|[。，,;；:：]", line):
+        line = _DATE.sub("", _cn_dates(line))  # "某局 2024年1月25日" on one line
+        if _agency_like(line):
             return line
     return None
+
+
+def _agency_like(line: str) -> bool:
+    return (len(line) <= 40 and bool(_SIGNATURE.fullmatch(line)) and not numbering(line)
+            and not re.search(r"情况|事项|问题|报告|工作|公开|[。，,;；:：]", line))
 
 
 def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
@@ -1167,13 +1172,14 @@ def _published(full: str, meta_line: str) -> dt.date | None:
         d = _date(m)
         if d is not None:
             return d
-    tail = _cn_dates(full[-300:])
+    tail = _cn_dates(full[-600:])
     dates = list(_DATE.finditer(tail))
     for m in reversed(dates):
         line_start = tail.rfind("\n", 0, m.start()) + 1
         line_end = tail.find("\n", m.end())
         line = tail[line_start: line_end if line_end >= 0 else len(tail)].strip()
-        if len(line) <= 16:  # a date on its own line: the signature
+        before = canon(tail[line_start:m.start()])
+        if len(line) <= 16 or (before and _agency_like(before)):  # a date on its own line or after the agency
             return _date(m)
     m = re.search(r"date\s+([^)）]+)", meta_line)
     if m:
