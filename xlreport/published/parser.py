@@ -1148,9 +1148,8 @@ def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | Non
     candidates += [_cn_dates(canon(l)) for l in first if len(canon(l)) <= 60]  # a title line of its own
     candidates.append(head)  # a title split over lines
     # a web page's menus may come first: further down, title lines of their own only
-    more = [l for l in lines[15:120] if l.strip()][:80]
-    late = [_cn_dates(canon(l)) for l in more if len(canon(l)) <= 60]
-    for c in candidates + late:
+    late = (_cn_dates(c) for c in (canon(l) for l in [l for l in lines[15:120] if l.strip()][:80]) if len(c) <= 60)
+    for c in itertools.chain(candidates, late):
         t = _TITLE.search(c) or _TITLE_YEAR_AFTER.search(c)
         if t:
             agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
