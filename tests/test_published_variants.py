@@ -66,19 +66,30 @@ def doc(report, year, *, title=None, heading=None, value=None, blank="", tail=()
     return out + list(tail)
 
 
-def html(parts, *, th_rows=0, nested=False, nbsp=False, split=None, heading_tag="strong"):
+def html(parts, *, th_rows=0, nested=False, nbsp=False, split=None, heading_tag="strong", caption=False,
+         repeat_header=False):
     out = ["<html><head><meta charset='utf-8'></head><body><div class='TRS_Editor'>"]
-    for kind, content in parts:
+    for n, (kind, content) in enumerate(parts):
+        if caption and kind == "h" and n + 1 < len(parts) and parts[n + 1][0] == "table":
+            continue
         if kind == "h":
             out.append(f"<p><{heading_tag}>{escape(content)}</{heading_tag}></p>" if heading_tag
                        else f"<p>{escape(content)}</p>")
         elif kind == "p":
             out.append(f"<p style='text-indent:2em'>{escape(content)}</p>")
         else:
-            out.append("<table border='1' cellspacing='0'><tbody>")
+            out.append("<table border='1' cellspacing='0'>")
+            if caption and parts[n - 1][0] == "h":
+                out.append(f"<caption>{escape(parts[n - 1][1])}</caption>")
+            out.append("<tbody>")
+            head_rows = next((r for r, line in enumerate(content) if any(_is_value(c.text) for c in line)), 0)
             for r, line in enumerate(content):
                 if split and r == split(content):
                     out.append("</tbody></table><p>&nbsp;</p><table border='1'><tbody>")
+                    if repeat_header and head_rows:
+                        out.extend("<tr>" + "".join(
+                            f"<td{f' rowspan={c.rows}' if c.rows > 1 else ''}{f' colspan={c.cols}' if c.cols > 1 else ''}>"
+                            f"{escape(c.text)}</td>" for c in h) + "</tr>" for h in content[:head_rows])
                 tag = "th" if r < th_rows else "td"
                 tds = []
                 for c in line:
@@ -237,6 +248,10 @@ VARIANTS = {
         tail=[("p", AGENCY), ("p", f"{cn_year(y + 1)}年一月二十五日")])),
     "signature_one_line_then_page_footer": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
                                                                  tail=[("p", f"{AGENCY}　{y + 1}年1月25日")] + FOOT)),
+    "html_heading_in_caption": lambda r, y: html(doc(r, y), caption=True),
+    "html_split_with_header_repeated": lambda r, y: html(doc(r, y), split=_split_mid, repeat_header=True),
+    "text_tabs_blank_hyphen": lambda r, y: text(doc(r, y, blank="-"), sep="\t"),
+    "text_tabs_blank_emdash": lambda r, y: text(doc(r, y, blank="—"), sep="\t"),
     "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
     "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
     "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
@@ -273,3 +288,9 @@ def test_variant_reads_back(path, variant):
     assert sorted(got["missing"]) == sorted(want["missing"])
     if variant in DATED:
         assert got["published"] == f"{year + 1}-01-25"
+
+
+def test_a_table_heading_in_caption_is_kept():
+    page = "<table><caption>三、收到和处理政府信息公开申请情况</caption><tr><td>自然人</td><td>1</td></tr></table>"
+    text = html_text(page.encode("utf-8"))[0]
+    assert text.split("\n")[0] == "三、收到和处理政府信息公开申请情况"
