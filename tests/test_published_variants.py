@@ -294,3 +294,25 @@ def test_a_table_heading_in_caption_is_kept():
     page = "<table><caption>三、收到和处理政府信息公开申请情况</caption><tr><td>自然人</td><td>1</td></tr></table>"
     text = html_text(page.encode("utf-8"))[0]
     assert text.split("\n")[0] == "三、收到和处理政府信息公开申请情况"
+
+
+@pytest.mark.parametrize("agency", ["某县人民政府办公室", "某市住房和城乡建设局", "某市发展和改革委员会",
+                                    "某区某某街道办事处", "某某镇人民政府", "某市公共资源交易中心"])
+@pytest.mark.parametrize("where", ["title", "guanyu", "signature", "source"])
+def test_agency_names_found_wherever_printed(agency, where):
+    path = next(p for p in REAL_JSON if p.stem.startswith("2023"))
+    _, report, year = transcription(path)
+    title = {"title": f"{agency}{year}年政府信息公开工作年度报告",
+             "guanyu": f"{agency}关于{year}年度政府信息公开工作的年度报告"}.get(where, f"{year}年政府信息公开工作年度报告")
+    head = [("p", f"来源：{agency}　发布时间：{year + 1}-01-20")] if where == "source" else []
+    tail = [("p", agency), ("p", f"{year + 1}年1月20日")] if where == "signature" else []
+    got = read(text(doc(report, year, title=title, head=head, tail=tail), sep="\t"))
+    assert (got["agency"], got["year"]) == (agency, year)
+
+
+def test_no_agency_is_made_up_from_a_closing_sentence():
+    path = next(p for p in REAL_JSON if p.stem.startswith("2023"))
+    _, report, year = transcription(path)
+    got = read(text(doc(report, year, title=f"{year}年政府信息公开工作年度报告",
+                        tail=[("p", "特此报告。"), ("p", "六、其他需要报告的事项")]), sep="\t"))
+    assert got["agency"] is None
