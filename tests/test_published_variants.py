@@ -180,6 +180,13 @@ FOOT = [("p", w) for w in ("【打印本页】【关闭窗口】", "相关链接
                           "网站标识码：0000000000　备案号：某ICP备00000000号")]
 
 
+def _spaced_labels(parts):
+    """Short labels spread out with spaces, as Word users align them ("总  计", "自 然 人")."""
+    def spread(t):
+        return "  ".join(t) if 2 <= len(t) <= 4 and not _is_value(t) else t
+    return [(k, _cells_map(v, spread) if k == "table" else v) for k, v in parts]
+
+
 def _drop_blank_cells(parts):
     return [(k, [[c for c in line if c.text] for line in v] if k == "table" else v) for k, v in parts]
 
@@ -252,6 +259,8 @@ VARIANTS = {
     "html_split_with_header_repeated": lambda r, y: html(doc(r, y), split=_split_mid, repeat_header=True),
     "text_tabs_blank_hyphen": lambda r, y: text(doc(r, y, blank="-"), sep="\t"),
     "text_tabs_blank_emdash": lambda r, y: text(doc(r, y, blank="—"), sep="\t"),
+    "html_spaced_short_labels": lambda r, y: html(_spaced_labels(doc(r, y))),
+    "text_tabs_spaced_short_labels": lambda r, y: text(_spaced_labels(doc(r, y)), sep="\t"),
     "title_guanyu": lambda r, y: html(doc(r, y, title=f"{AGENCY}关于{y}年度政府信息公开工作的年度报告")),
     "title_cn_year": lambda r, y: html(doc(r, y, title=f"{AGENCY}{cn_year(y)}年政府信息公开工作年度报告")),
     "title_agency_in_signature": lambda r, y: html(doc(r, y, title=f"{y}年政府信息公开工作年度报告",
