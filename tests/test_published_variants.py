@@ -325,3 +325,12 @@ def test_no_agency_is_made_up_from_a_closing_sentence():
     got = read(text(doc(report, year, title=f"{year}年政府信息公开工作年度报告",
                         tail=[("p", "特此报告。"), ("p", "六、其他需要报告的事项")]), sep="\t"))
     assert got["agency"] is None
+
+
+def test_years_and_dates_in_chinese_numerals():
+    from xlreport.published.parser import _cn_dates
+
+    assert _cn_dates("二〇二三年度报告") == "2023年度报告"
+    assert _cn_dates("二0二四年一月二十五日") == "2024年1月25日"
+    assert _cn_dates("二○二四年十二月十日") == "2024年12月10日"
+    assert _cn_dates("2023年1月1日") == "2023年1月1日"

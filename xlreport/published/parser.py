@@ -866,8 +866,8 @@ _SOURCE_AGENCY = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:信息来源|来源|发�
                             r"([\u4e00-\u9fff()·]{2,40}?)(?=发布|发文|浏览|时间|日期|作者|字号|点击|访问|索引|$)")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
-_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "o": "0"}
-_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月"
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "0": "0"}
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九0O]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月"
                       r"(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?")
 # an agency signing the report on a line of its own at the end: a name ending as agencies' names do
 _SIGNATURE = re.compile(r"[\u4e00-\u9fff()·]{2,40}?(?:人民政府|政府办公室|办公室|办公厅|委员会|管理委员会|局|厅|委|办|"
@@ -1092,7 +1092,7 @@ def _cn_number(s: str) -> int:
 
 def _cn_dates(s: str) -> str:
     """Years and dates in Chinese numerals ("二〇二三年", "二〇二四年一月二十五日") in digits."""
-    if not any(c in s for c in "〇○零"):
+    if not any(c in s for c in "〇○零") and "二0" not in s and "二O" not in s:
         return s
 
     def repl(m):
