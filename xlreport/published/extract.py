@@ -195,6 +195,7 @@ def html_text(data: bytes) -> tuple[str, str]:
         tag = tag.lower()
         if tag == "table" and not el.xpath(".//table"):
             flush()
+            out.extend(t for t in (_cell_text(c) for c in el.iter("caption")) if t)  # a heading in <caption>
             out.extend(GRID_SEP.join(r) for r in html_grid(el))
             if el.tail:
                 cur.append(el.tail)

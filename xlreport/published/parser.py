@@ -527,6 +527,8 @@ class GapModel:
         if pos[-1] >= n:
             return None
         trailing = n - 1 - pos[-1]
+        if runs[k] is None and trailing and pos == list(range(len(pos))):
+            return None  # no blank line marks any blank cell: the copy may have left blanks out
         if runs[k] is not None:
             e = self._empties(runs[k], self.row_sep)
             if e is None or e != trailing:
@@ -706,7 +708,12 @@ def _anchors(specs, by_row) -> dict:
     for n, rows in seen.items():
         if len(rows) >= 2:
             cols = [sorted(r[j] for r in rows)[len(rows) // 2] for j in range(n)]
-            if all(a < b for a, b in zip(cols, cols[1:])):
+            if not all(a < b for a, b in zip(cols, cols[1:])):
+                continue
+            # only a layout that aligns its columns (not cells merely separated by spaces)
+            tol = max(2, min(b - a for a, b in zip(cols, cols[1:])) // 3) if n > 1 else 2
+            aligned = sum(all(abs(r[j] - cols[j]) <= tol for j in range(n)) for r in rows)
+            if aligned >= max(2, -(-3 * len(rows) // 5)):
                 out[n] = cols
     return out
 
@@ -814,6 +821,9 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
             runs = tail[0].runs
     else:
         chunks = [c for g in sc.groups for c in g.chunks]
+        numeric = [g for g in sc.groups if any(c.text for c in g.chunks)]
+        if sc.mode == "grid" and len(numeric) == 1:
+            chunks = numeric[0].chunks  # one grid row holds the numbers: the header rows' blanks are no cells
     n = sum(len(s.columns) for s in specs)
     cons = []
     offset = 0
@@ -848,7 +858,20 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
 
 _SOURCE = re.compile(r"^#\s*source:", re.I)
 _TITLE = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(20\d\d)年度?(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,6}?报告")
+# "某局政府信息公开工作年度报告（2023年度）": the year after the title
+_TITLE_YEAR_AFTER = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政府信息公开|政务公开|信息公开)工作[\u4e00-\u9fff]{0,6}?报告"
+                               r"\(?(20\d\d)年度?\)?")
+# a web page's "来源：某局" / "发布机构：某局" line
+_SOURCE_AGENCY = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:信息来源|来源|发布机构|发文机关|发布单位|公开主体)[:：]"
+                            r"([\u4e00-\u9fff()·]{2,40}?)(?=发布|发文|浏览|时间|日期|作者|字号|点击|访问|索引|$)")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
+_TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "0": "0"}
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九0O]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月"
+                      r"(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?")
+# an agency signing the report on a line of its own at the end: a name ending as agencies' names do
+_SIGNATURE = re.compile(r"[\u4e00-\u9fff()·]{2,40}?(?:人民政府|政府办公室|办公室|办公厅|委员会|管理委员会|局|厅|委|办|"
+                        r"署|院|中心|所|站|队|处|馆|会|社|公司|街道|镇|乡|分局)")
 _DATE = re.compile(r"(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 _POSTED = re.compile(r"(?:发布|发文|成文)(?:时间|日期)\s*[:：]?\s*(20\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 _CLAIM = re.compile(r"(?:收到|新收|受理|接收)[^。;;,，]{0,20}?申请[^。;;,，\d]{0,8}?(\d+)件")
@@ -1059,19 +1082,77 @@ def _table_version(tid: str, body: str, year: int | None) -> str:
     return version_for_year(year) if year else "2021"
 
 
+def _cn_number(s: str) -> int:
+    """A small Chinese numeral ("十二", "二十五", "三") as an int."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return int(_CN_DIGIT.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGIT[ones]) if ones else 0)
+    return int(_CN_DIGIT[s])
+
+
+def _cn_dates(s: str) -> str:
+    """Years and dates in Chinese numerals ("二〇二三年", "二〇二四年一月二十五日") in digits."""
+    if not any(c in s for c in "〇○零") and "二0" not in s and "二O" not in s:
+        return s
+
+    def repl(m):
+        out = "".join(_CN_DIGIT[c] for c in m.group(1)) + "年"
+        if m.group(2):
+            out += f"{_cn_number(m.group(2))}月"
+            if m.group(3):
+                out += f"{_cn_number(m.group(3))}日"
+        return out
+    return _CN_DATE.sub(repl, s)
+
+
+def _signature(lines: list[str]) -> str | None:
+    """The agency of a signature at the end: a short line holding only a name like an agency's,
+    among the last lines (usually just above the date)."""
+    tail = [canon(l) for l in lines[-40:] if l.strip()][-12:]
+    for line in reversed(tail):
+        line = _DATE.sub("", _cn_dates(line))  # "某局 2024年1月25日" on one line
+        if _agency_like(line):
+            return line
+    return None
+
+
+def _agency_like(line: str) -> bool:
+    return (len(line) <= 40 and bool(_SIGNATURE.fullmatch(line)) and not numbering(line)
+            and not re.search(r"情况|事项|问题|报告|工作|公开|[。，,;；:：]", line))
+
+
 def _title(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
+    year, agency = _title_line(meta_line, lines)
+    if agency is None:
+        agency = _page_source(lines) or _signature(lines)
+    return year, agency
+
+
+def _page_source(lines: list[str]) -> str | None:
+    """The agency a web page names as the source of the article ("来源：某局")."""
+    for line in lines[:80]:
+        if "来源" in line or "发布" in line or "发文" in line or "主体" in line:
+            m = _SOURCE_AGENCY.search(canon(line))
+            if m and _SIGNATURE.fullmatch(m.group(1)):
+                return m.group(1)
+    return None
+
+
+def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | None]:
     candidates = []
     m = re.search(r"title「([^」]+)」", meta_line)
     if m:
         candidates.append(canon(m.group(1)))
-    head = canon("".join(l for l in lines[:12] if l))[:600]
+    head = _cn_dates(canon("".join(l for l in lines[:12] if l))[:600])
     first = [l for l in lines[:15] if l.strip()]
-    candidates += [canon(l) for l in first if len(canon(l)) <= 60]  # a title line of its own
+    candidates += [_cn_dates(canon(l)) for l in first if len(canon(l)) <= 60]  # a title line of its own
     candidates.append(head)  # a title split over lines
-    for c in candidates:
-        t = _TITLE.search(c)
+    # a web page's menus may come first: further down, title lines of their own only
+    late = (_cn_dates(c) for c in (canon(l) for l in [l for l in lines[15:120] if l.strip()][:80]) if len(c) <= 60)
+    for c in itertools.chain(candidates, late):
+        t = _TITLE.search(c) or _TITLE_YEAR_AFTER.search(c)
         if t:
-            agency = _LEAD_WORDS.sub("", t.group(1)) or None
+            agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
             return int(t.group(2)), agency
     m = re.search(r"统计期限(?:为|是|自)?(20\d\d)年", canon("".join(lines[:60])))
     if m:
@@ -1090,13 +1171,14 @@ def _published(full: str, meta_line: str) -> dt.date | None:
         d = _date(m)
         if d is not None:
             return d
-    tail = full[-300:]
+    tail = _cn_dates(full[-600:])
     dates = list(_DATE.finditer(tail))
     for m in reversed(dates):
         line_start = tail.rfind("\n", 0, m.start()) + 1
         line_end = tail.find("\n", m.end())
         line = tail[line_start: line_end if line_end >= 0 else len(tail)].strip()
-        if len(line) <= 16:  # a date on its own line: the signature
+        before = canon(tail[line_start:m.start()])
+        if len(line) <= 16 or (before and _agency_like(before)):  # a date on its own line or after the agency
             return _date(m)
     m = re.search(r"date\s+([^)）]+)", meta_line)
     if m:

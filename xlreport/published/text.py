@@ -50,9 +50,9 @@ def normalize_lines(text: str) -> list[str]:
         if not raw or raw.isspace():
             out.append("")
             continue
-        body = raw.lstrip().rstrip("\n\r ")
+        body = raw.lstrip(" \u3000").rstrip("\n\r ")
         if "\t" in body and GRID_SEP not in body and sum(1 for c in body.split("\t") if c.strip()) >= 2:
-            raw = GRID_SEP.join(body.split("\t"))  # a tab-separated table row: keep its blank cells
+            raw = GRID_SEP.join(body.split("\t"))  # a tab-separated table row: keep its blank cells, leading ones too
         line = normalize_line(raw)
         if line and is_footer(line):
             continue
