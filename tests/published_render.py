@@ -3,6 +3,7 @@ paragraphs and the official tables with merged header and label cells.  Used by 
 make real HTML, Word and PDF files; every label comes from the format data."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from xlreport import Report
@@ -14,6 +15,15 @@ class C:
     text: str
     rows: int = 1
     cols: int = 1
+
+
+def transcription(path):
+    """A shared report's hand transcription: (its JSON, the Report, the report year)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    year = int(path.name[:4])
+    report, unknown = Report.from_interchange({**data, "year": year})
+    assert unknown == []
+    return data, report, year
 
 
 def _v(report: Report, key: str) -> str:

@@ -8,23 +8,14 @@ import shutil
 import pytest
 
 from conftest import REAL_JSON, REPORTS
-from published_render import to_docx, to_html, to_xlsx
+from published_render import to_docx, to_html, to_xlsx, transcription
 from test_published import cells
-from xlreport import Report
 from xlreport.libreoffice import convert, find_soffice
 from xlreport.published import audit_file
 from xlreport.published.extract import docx_grid, html_grid, read_document
 from xlreport.published.text import GRID_SEP
 
 AGENCY = "某市某某局"
-
-
-def transcription(path):
-    data = json.loads(path.read_text(encoding="utf-8"))
-    year = int(path.name[:4])
-    report, unknown = Report.from_interchange({**data, "year": year})
-    assert unknown == []
-    return data, report, year
 
 
 def exact(got: dict, want: dict) -> list:

@@ -3,29 +3,19 @@ from a transcription (so every expected value is known) and read back: every cer
 to the transcription, no wrong cell that is not marked uncertain, agency, year and format found."""
 from __future__ import annotations
 
-import json
 import re
 from html import escape
 
 import pytest
 
 from conftest import REAL_JSON
-from published_render import C, blocks
+from published_render import C, blocks, transcription
 from test_published import cells
-from xlreport import Report
 from xlreport.published import audit_text
 from xlreport.published.extract import docx_text, html_text
 
 AGENCY = "某市某某局"
 CN_DIGITS = "〇一二三四五六七八九"
-
-
-def transcription(path):
-    data = json.loads(path.read_text(encoding="utf-8"))
-    year = int(path.name[:4])
-    report, unknown = Report.from_interchange({**data, "year": year})
-    assert unknown == []
-    return data, report, year
 
 
 def wrong_cells(got: dict, want: dict) -> list:
