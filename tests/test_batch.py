@@ -117,11 +117,13 @@ def test_integrity_details(tmp_path):
     _, f = check_workbook(write(tmp_path, "a.xlsx", edit(base_bytes(), _overwrite_total)))
     over = next(x for x in f if x.rule == "workbook.formula_overwritten")
     assert [c.address for c in over.cells] == ["表三!J5"]
+    assert f"{over.cells[0].label}（表三!J5）" in over.message and "「" in over.cells[0].label  # label and address
     total = next(x for x in f if x.rule == "三.row_total")  # 99 is compared with the derived total
     assert total.actual == 99 and "表三!J5" in total.message
     _, f = check_workbook(write(tmp_path, "b.xlsx", edit(base_bytes(), _as_text)))
     text = next(x for x in f if x.rule == "workbook.number_as_text")
     assert [c.address for c in text.cells] == ["表三!D5"] and not any(x.rule == "三.row_total" for x in f)
+    assert f"{text.cells[0].label}（表三!D5）" in text.message
     _, f = check_workbook(write(tmp_path, "c.xlsx", edit(base_bytes(), _delete_sheet)))
     assert {"workbook.sheet_missing", "table.missing"} <= set(rules_of(f))
     assert "表四" in next(x for x in f if x.rule == "workbook.sheet_missing").message

@@ -48,7 +48,7 @@ from .engine import CellRef, Finding, check, derive_totals
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
 from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
 from .model import Report
-from .readers.template_reader import content_findings, rule_finding
+from .readers.template_reader import content_findings, refs_text, rule_finding
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
 from .values import Invalid, is_number, normalize, plain
@@ -262,7 +262,7 @@ def _read_template(book, run: Run, meta: dict) -> Located:
     order = {k: i for i, k in enumerate(fmt.cells)}
     overwritten = _overwritten_totals(book, run, fmt)
     reader = [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                           cells="、".join(r.address for r in sorted(refs, key=lambda r: order[r.key])))
+                           cells=refs_text(sorted(refs, key=lambda r: order[r.key])))
               for tid, refs in as_text.items()] if as_text else []
     if overwritten:
         by_table: dict[str, list] = {}
@@ -270,7 +270,7 @@ def _read_template(book, run: Run, meta: dict) -> Located:
             cell = fmt.cells[key]
             by_table.setdefault(cell.table.id, []).append(CellRef(key, cell.label, locations[key]))
         reader = [rule_finding("workbook.formula_overwritten", refs, table=tid,
-                               cells="、".join(r.address for r in refs)) for tid, refs in by_table.items()] + reader
+                               cells=refs_text(refs)) for tid, refs in by_table.items()] + reader
     return Located("template", report, fmt, tversion, reader=reader)
 
 
@@ -388,7 +388,7 @@ def _grid_findings(report: Report, problems) -> list[Finding]:
     out = [rule_finding("workbook.label_missing", table=tid, labels="；".join(labels))
            for tid, labels in missing.items()]
     out += [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                         cells="、".join(r.address for r in refs)) for tid, refs in as_text.items()]
+                         cells=refs_text(refs)) for tid, refs in as_text.items()]
     return out
 
 

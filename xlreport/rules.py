@@ -200,9 +200,9 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
     CheckRule("workbook.unprotected", "工作表保护被撤销", WARNING,
               "工作表保护已被撤销：{sheets}（合计公式可能被改动，合计已按填报数重新计算）"),
     CheckRule("workbook.formula_overwritten", "合计公式被覆盖", WARNING,
-              "{table}合计单元格的公式已被覆盖或删除（{cells}）：合计已按填报数重新计算后比较"),
+              "{table}合计单元格的公式已被覆盖或删除：{cells}。合计已按填报数重新计算后比较"),
     CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
-              "{table}有{count}个数字以文本形式保存（{cells}）：Excel 的合计和校验公式不计入文本，请改为数值"),
+              "{table}有{count}个数字以文本形式保存：{cells}。Excel 的合计和校验公式不计入文本，请改为数值"),
     CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
               "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
 )

@@ -35,6 +35,11 @@ from .ooxml import Book, OoxmlError, _number, parse_range
 __all__ = ["read_workbook", "read_template_book", "rule_finding"]
 
 
+def refs_text(refs) -> str:
+    """Cells named for a message as a clerk reads them: official label and address."""
+    return "、".join(f"{r.label}（{r.address}）" if r.address else r.label for r in refs)
+
+
 def rule_finding(rule_id: str, refs=(), table: str | None = None, where: str | None = None, **fields) -> Finding:
     """A finding of a workbook rule (``xlreport.rules.WORKBOOK_RULES``) with its message filled in."""
     rule = RULES[rule_id]
@@ -283,10 +288,10 @@ def read_template_book(book: Book) -> tuple[Report, list[Finding]]:
         findings.append(rule_finding("workbook.unprotected", sheets="、".join(f"“{s}”" for s in unprotected)))
     for tid, refs in overwritten.items():
         findings.append(rule_finding("workbook.formula_overwritten", refs, table=tid,
-                                     cells="、".join(r.address for r in refs)))
+                                     cells=refs_text(refs)))
     for tid, refs in as_text.items():
         findings.append(rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                                     cells="、".join(r.address for r in refs)))
+                                     cells=refs_text(refs)))
     return report, findings
 
 
@@ -335,5 +340,5 @@ def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[F
         findings.append(rule_finding("workbook.label_missing", table=tid, labels="；".join(labels)))
     for tid, refs in as_text.items():
         findings.append(rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                                     cells="、".join(r.address for r in refs)))
+                                     cells=refs_text(refs)))
     return report, findings
