@@ -241,41 +241,38 @@ def bench_cli(folder, n, workers):
             "summary": last[-1] if last else ""}
 
 
+def _read_loop(files, read) -> dict:
+    """Time ``read(path)`` over the files (a file that cannot be read is counted, not fatal)."""
+    with PeakRSS() as mem:
+        t = time.perf_counter()
+        ok = 0
+        for p in files:
+            try:
+                read(p)
+                ok += 1
+            except Exception:
+                pass
+        dt = time.perf_counter() - t
+    return {"files": len(files), "read": ok, "seconds": dt, "per_second": len(files) / dt,
+            "peak_mb": mem.peak_mb, "peak_pss_mb": mem.peak_pss_mb}
+
+
 def bench_pandas(files):
     import warnings
 
     import pandas as pd
     warnings.simplefilter("ignore")
-    with PeakRSS() as mem:
-        t = time.perf_counter()
-        ok = 0
-        for p in files:
-            try:
-                pd.read_excel(p, sheet_name=None)
-                ok += 1
-            except Exception:
-                pass
-        dt = time.perf_counter() - t
-    return {"files": len(files), "read": ok, "seconds": dt, "per_second": len(files) / dt,
-            "peak_mb": mem.peak_mb, "peak_pss_mb": mem.peak_pss_mb}
+    return _read_loop(files, lambda p: pd.read_excel(p, sheet_name=None))
 
 
 def bench_calamine(files):
     from python_calamine import CalamineWorkbook
-    with PeakRSS() as mem:
-        t = time.perf_counter()
-        ok = 0
-        for p in files:
-            try:
-                wb = CalamineWorkbook.from_path(str(p))
-                for name in wb.sheet_names:
-                    wb.get_sheet_by_name(name).to_python()
-                ok += 1
-            except Exception:
-                pass
-        dt = time.perf_counter() - t
-    return {"files": len(files), "read": ok, "seconds": dt, "per_second": len(files) / dt,
-            "peak_mb": mem.peak_mb, "peak_pss_mb": mem.peak_pss_mb}
+
+    def read(p):
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+    return _read_loop(files, read)
 
 
 def machine() -> str:

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .output import OutputError, write_atomic
+from .output import OutputError, check_target, write_atomic
 
 CALLBACK_MODULE = "XlreportRibbon"
 SAMPLE_MODULE = "RibbonMyAddin"  # the sample callback module of xlwings' ribbon template
@@ -182,19 +182,9 @@ def _put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 def build(path, *, force: bool = False, template: Path | None = None) -> Path:
     """Write the add-in to ``path`` (whole or not at all); refuse to overwrite unless ``force``."""
-    path = Path(path)
-    if path.is_dir():
-        raise AddinError(f"“{path}”是一个文件夹，请给出 .xlam 文件名")
-    if path.suffix.lower() != ".xlam":
-        raise AddinError(f"输出文件“{path}”应以 .xlam 结尾（Excel 加载项）")
-    if path.exists() and not force:
-        raise AddinError(f"文件“{path}”已存在；如需覆盖请加 --force")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise AddinError(f"文件夹“{folder}”不存在")
-    data = build_bytes(template)
     try:
-        return write_atomic(path, data)
+        path = check_target(path, force, ".xlam")
+        return write_atomic(path, build_bytes(template))
     except OutputError as e:
         raise AddinError(str(e)) from None
 

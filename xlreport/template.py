@@ -36,7 +36,7 @@ from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, get
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, col_letter,
                      layout)
 from .model import Report
-from .output import OutputError, write_atomic
+from .output import OutputError, check_target, write_atomic
 from .rules import RULES, Instance, instances, rules_for
 from .values import Invalid, is_number
 
@@ -756,18 +756,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
 def write_template(path, fmt=None, *, year=None, agency=None, password=DEFAULT_PASSWORD,
                    report: Report | None = None, force: bool = False) -> Path:
     """Write the template to ``path`` (whole or not at all); refuse to overwrite unless ``force``."""
-    path = Path(path)
-    if path.is_dir():
-        raise TemplateError(f"“{path}”是一个文件夹，请给出 .xlsx 文件名")
-    if path.suffix.lower() != ".xlsx":
-        raise TemplateError(f"输出文件“{path}”应以 .xlsx 结尾")
-    if path.exists() and not force:
-        raise TemplateError(f"文件“{path}”已存在；如需覆盖请加 --force（force=True）")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise TemplateError(f"文件夹“{folder}”不存在")
-    data = workbook_bytes(build_workbook(fmt, year=year, agency=agency, password=password, report=report))
     try:
+        path = check_target(path, force, ".xlsx")
+        data = workbook_bytes(build_workbook(fmt, year=year, agency=agency, password=password, report=report))
         return write_atomic(path, data)
     except OutputError as e:
         raise TemplateError(str(e)) from None
