@@ -2,7 +2,7 @@
 
     python scripts/bench_published.py [ROUNDS]
 
-Text: every shared/reports/*.txt read, parsed and checked (audit_file), ROUNDS times.
+Text: every tests/data/reports/*.txt read, parsed and checked (audit_file), ROUNDS times.
 PDF: the transcriptions laid out as a sheet, printed to PDF by LibreOffice once, then audited
 ROUNDS times (pdftotext -layout); pdfplumber's extraction of the same files is timed beside it."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Build examples/: filled templates of the real published reports in ../shared/reports.
+"""Build examples/: filled templates of the real published reports in tests/data/reports.
 
-    python scripts/make_examples.py [SHARED_DIR]
+    python scripts/make_examples.py [REPORTS_DIR]
 
 Each transcription becomes a workbook from the template of its format version, with the numbers
 exactly as published (the 2023 洪泽区 report keeps its wrong 表四 totals as typed numbers over the
@@ -36,10 +36,10 @@ def wb_format(fmt):
 
 
 def main(argv) -> int:
-    shared = Path(argv[0]) if argv else ROOT.parent / "shared"
+    reports = Path(argv[0]) if argv else ROOT / "tests" / "data" / "reports"
     out = ROOT / "examples"
     out.mkdir(exist_ok=True)
-    for path in sorted((shared / "reports").glob("*.json")):
+    for path in sorted(reports.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         year = int(path.name[:4])
         report, _ = Report.from_interchange({**data, "year": year, "agency": AGENCIES.get(path.stem)})

@@ -3,7 +3,7 @@
     python scripts/render_template.py [-o /tmp/xlreport-render] [--dpi 70] [REPORT.json ...]
 
 Without reports it renders the blank templates of every format version; with reports
-(interchange JSON such as ../shared/reports/*.json) it renders each filled template.
+(interchange JSON such as tests/data/reports/*.json) it renders each filled template.
 PNG and PDF files go to the output folder; nothing is written into the repository.
 """
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Shared fixtures: the real published reports of ../shared/reports and their transcriptions."""
+"""Fixtures for every test: the real published reports of tests/data/reports and their transcriptions.
+
+The repository holds the data the tests need (tests/data); nothing outside the clone is read."""
 from __future__ import annotations
 
 import json
@@ -15,18 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 
-def find_shared() -> Path:
-    """shared/ lies beside the clone (CI) or beside /work/main (developers' machines)."""
-    candidates = [os.environ.get("XLREPORT_SHARED"), ROOT.parent / "shared", Path("/work/shared")]
-    for c in candidates:
-        if c and (Path(c) / "reports").is_dir():
-            return Path(c)
-    raise RuntimeError("找不到 shared/reports：请设置 XLREPORT_SHARED 指向 shared 目录")
-
-
-SHARED = find_shared()
-REPORTS = SHARED / "reports"
+DATA = ROOT / "tests" / "data"
+REPORTS = DATA / "reports"  # real published reports (.txt) and their hand transcriptions (.json)
+FORMAT_MD = DATA / "FORMAT.md"  # the official format, as written for the people who build xlreport
 REAL_JSON = sorted(REPORTS.glob("*.json"))
+if not REAL_JSON:  # a parametrised test over no reports would pass by testing nothing
+    raise RuntimeError(f"tests/data/reports holds no transcriptions: {REPORTS}")
 
 
 def load_transcription(path: Path) -> dict:

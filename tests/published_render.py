@@ -18,7 +18,7 @@ class C:
 
 
 def transcription(path):
-    """A shared report's hand transcription: (its JSON, the Report, the report year)."""
+    """A real report's hand transcription: (its JSON, the Report, the report year)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     year = int(path.name[:4])
     report, unknown = Report.from_interchange({**data, "year": year})

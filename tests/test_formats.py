@@ -3,11 +3,11 @@ import re
 
 import pytest
 
-from conftest import SHARED
+from conftest import FORMAT_MD as FORMAT_MD_PATH
 from xlreport.formats import FORMAT_2019, FORMAT_2021, FORMATS, FormatError, Kind, get_format, version_for_year
 from xlreport.layout import layout
 
-FORMAT_MD = (SHARED / "FORMAT.md").read_text(encoding="utf-8")
+FORMAT_MD = FORMAT_MD_PATH.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("fmt", FORMATS.values(), ids=FORMATS)

@@ -1,4 +1,4 @@
-"""Reading the real published reports: every report in shared/reports parses to its hand
+"""Reading the real published reports: every report in tests/data/reports parses to its hand
 transcription, the findings agree with its checks, and the hard cases each have a focused test
 on a small real excerpt."""
 from __future__ import annotations
