@@ -37,3 +37,76 @@ def year_of(path: Path) -> int:
 def transcription(request) -> tuple[Path, dict]:
     """Each real report's hand transcription (path, data)."""
     return request.param, load_transcription(request.param)
+
+
+# -- which rule ids each test produced ------------------------------------------------------------
+# The "every rule is tested" meta-test (tests/test_rule_coverage.py) asks, for each rule id, for a
+# passing test that both produced a finding of that rule (recorded here, at run time) and names the
+# rule in its own assertions (read from the test's syntax tree).  Findings are recorded when they are
+# made in this process (a worker process's findings are not); a fixture's findings count for every
+# test that uses the fixture.
+
+PRODUCED: dict[str, set[str]] = {}  # test node id -> rule ids of the findings made while it ran
+_FIXTURE_PRODUCED: dict[str, set[str]] = {}  # fixture name -> rule ids made while it was set up
+_COLLECTING: list[set[str]] = []  # the sets being filled, innermost last
+RUN = {"deselected": 0, "files": set()}  # what this session runs (is it the whole suite?)
+
+
+def _record_findings() -> None:
+    from xlreport import Finding
+
+    init = Finding.__init__
+    if getattr(init, "_records_rule", False):
+        return
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        for produced in _COLLECTING:
+            produced.add(self.rule)
+
+    recording_init._records_rule = True
+    Finding.__init__ = recording_init
+
+
+_record_findings()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    produced: set[str] = set()
+    _COLLECTING.append(produced)
+    try:
+        return (yield)
+    finally:
+        _COLLECTING.remove(produced)
+        _FIXTURE_PRODUCED.setdefault(fixturedef.argname, set()).update(produced)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    produced: set[str] = set()
+    _COLLECTING.append(produced)
+    try:
+        result = yield
+    finally:
+        _COLLECTING.remove(produced)
+    # reached only when the test passed (a failing test raises out of the yield)
+    for name in item.fixturenames:
+        produced |= _FIXTURE_PRODUCED.get(name, set())
+    PRODUCED[item.nodeid] = produced
+    return result
+
+
+def pytest_deselected(items):
+    RUN["deselected"] += len(items)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The meta-tests that judge the whole run go last."""
+    RUN["files"] = {item.path.name for item in items}
+    last = [i for i in items if i.get_closest_marker("after_all_tests")]
+    items[:] = [i for i in items if i not in last] + last
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_all_tests: runs after every other test of the session")

@@ -106,10 +106,10 @@ def test_integrity_finding_fires(tmp_path, rule_id):
     assert f.message and all("\n" not in f.message for _ in [0])
 
 
-@pytest.mark.parametrize("rule_id", INTEGRITY)
-def test_integrity_finding_is_quiet_on_an_untouched_template(tmp_path, rule_id):
+def test_an_untouched_template_has_no_integrity_finding(tmp_path):
+    """The base case; each integrity rule's near miss is in tests/test_rule_coverage.py."""
     _, findings = check_workbook(write(tmp_path, "x.xlsx", edit(base_bytes(), lambda wb: None)))
-    assert rule_id not in rules_of(findings)
+    assert not [r for r in rules_of(findings) if r in INTEGRITY]
     assert not any(f.is_error for f in findings)
 
 
