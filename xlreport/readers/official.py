@@ -22,8 +22,9 @@ API (kept small; the Excel add-in and the batch checker both use it)::
   into ``report.texts``.  A table that is not found is absent from ``report.values`` (the
   engine reports ``table.missing``).  ``problems`` is a list of ``GridProblem``.
 
-Labels are compared after normalisation: NFKC (full-width → half-width), all white space and
-line breaks removed, quotes dropped, ``1、``/``1．`` → ``1.``, ``一.`` → ``一、``.  A label that
+Labels are compared after normalisation (``xlreport.labels.canon_label``): NFKC (full-width →
+half-width), all white space and line breaks removed, quotes dropped, ``1、``/``1．`` → ``1.``,
+``一.`` → ``一、``.  A label that
 does not match exactly may still match without its trailing note in brackets or without its
 numbering, when that shorter form is unambiguous.
 """
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..formats import FORMATS, Format, get_format
+from ..labels import canon_label, shorter_forms
 from ..layout import col_letter
 from ..model import Report
 from ..values import is_number, normalize
@@ -58,33 +60,12 @@ class GridProblem:
 
 # -- labels -----------------------------------------------------------------------------
 
-_DROP = re.compile(r"[\s\u3000\u200b“”\"'‘’「」『』]+")
-_ARABIC_ITEM = re.compile(r"^(\d+)[、,.](?=\D)")
-_CHINESE_ITEM = re.compile(r"^([一二三四五六七八九十]+)[.,、](?=\S)")
-_NUMBERING = re.compile(r"^(\d+\.|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、)")
-_TRAILING_NOTE = re.compile(r"(?<=.)\([^()]*\)$")
-
-
 def norm_label(text) -> str:
-    """A label as compared: NFKC, no white space or quotes, uniform item numbering."""
-    if not isinstance(text, str):
-        return ""
-    s = _DROP.sub("", unicodedata.normalize("NFKC", text))
-    s = _ARABIC_ITEM.sub(r"\1.", s)
-    s = _CHINESE_ITEM.sub(r"\1、", s)
-    return s.lower()
+    """A label as compared (``xlreport.labels.canon_label``)."""
+    return canon_label(text)
 
 
-def _shorter_forms(label: str) -> list[str]:
-    s = norm_label(label)
-    out = []
-    core = _TRAILING_NOTE.sub("", s)
-    if core != s:
-        out.append(core)
-    bare = _NUMBERING.sub("", core)
-    if bare and bare != core:
-        out.append(bare)
-    return out
+_shorter_forms = shorter_forms
 
 
 class _Matcher:
