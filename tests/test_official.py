@@ -13,3 +13,149 @@ def test_one_label_normaliser():
     assert canon_label("一.本年新收") == canon_label("一、本年新收")
     assert canon_label(None) == canon_label(3) == ""
     assert shorter_forms("（二）部分公开（区分处理的）") == ["(二)部分公开", "部分公开"]
+
+
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+
+from conftest import REAL_JSON, year_of  # noqa: E402
+from official_shape import official_grid  # noqa: E402
+from workbooks import real_report  # noqa: E402
+from xlreport import check  # noqa: E402
+from xlreport.readers.official import Formula, grid_findings, read_grid  # noqa: E402
+
+AGENCY = "某县教育局"
+
+
+def report_of(path):
+    return real_report(path, AGENCY)
+
+
+def rules(findings):
+    return sorted((f.rule, f.where or "") for f in findings if not f.rule.startswith("layout."))
+
+
+def findings_of(got, problems):
+    return check(got) + grid_findings(got, problems)
+
+
+def at(sheets, address):
+    """The raw cell value at ``Sheet!D7``."""
+    sheet, a1 = address.rsplit("!", 1)
+    col = 0
+    letters = "".join(ch for ch in a1 if ch.isalpha())
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return sheets[sheet][int(a1[len(letters):]) - 1][col - 1]
+
+
+def assert_same(got, report):
+    keys = set(got.values) | set(report.values)
+    diff = {k: (got.values.get(k), report.values.get(k)) for k in keys if got.values.get(k) != report.values.get(k)}
+    assert not diff
+    assert got.missing_tables == report.missing_tables
+
+
+def broken(report, key="t4.review.upheld", by=1):
+    """The report with one input changed: a real error of the rule that sums that input."""
+    bad = report_of_values(report, {key: (report.values.get(key) or 0) + by})
+    return bad
+
+
+def report_of_values(report, changes):
+    from copy import deepcopy
+    out = deepcopy(report)
+    out.values.update({k: Decimal(v) for k, v in changes.items()})
+    return out
+
+
+def assert_reads_exactly(sheets, report, allowed=()):
+    """The grid reads as the report: same values, same findings, each value found at its address."""
+    got, problems = read_grid(sheets)
+    assert_same(got, report)
+    assert [p.code for p in problems if p.code not in ("table_missing", *allowed)] == []
+    assert rules(check(got)) == rules(check(report))
+    for key, addr in got.locations.items():
+        if key in report.values and report.values[key] is not None and key.startswith("t"):
+            raw = at(sheets, addr)
+            raw = raw.cached if isinstance(raw, Formula) else raw
+            assert str(raw).replace(",", "").removesuffix("件").removesuffix("万元") == str(
+                report.values[key]) or Decimal(str(raw).replace(",", "").removesuffix("件").removesuffix("万元")) == \
+                report.values[key], key
+    return got, problems
+
+
+def assert_error_at(sheets, bad, rule_id, key):
+    """A broken report's error is found, at the cell that holds ``key``."""
+    got, problems = read_grid(sheets)
+    assert_same(got, bad)
+    hits = [f for f in check(got) if f.rule == rule_id and any(r.key == key for r in f.cells)]
+    assert hits, rules(check(got))
+    ref = next(r for r in hits[0].cells if r.key == key)
+    assert ref.address == got.locations[key]
+    assert Decimal(str(at(sheets, ref.address))) == bad.values[key]
+    assert rules(check(got)) == rules(check(bad))
+
+
+# -- a blank spacer row between each table's header and its data -------------------------------------
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_spacer_rows_are_skipped(path):
+    report = report_of(path)
+    assert_reads_exactly({"年报": official_grid(report, spacer=True)}, report)
+
+
+@pytest.mark.parametrize("path", REAL_JSON[-3:], ids=lambda p: p.stem)
+def test_a_real_table4_error_is_found_through_the_spacer_row(path):
+    bad = broken(report_of(path))
+    assert_error_at({"年报": official_grid(bad, spacer=True)}, bad, "四.total", "t4.review.total")
+
+
+# -- 表四 in either orientation -------------------------------------------------------------------
+
+@pytest.mark.parametrize("spacer", [False, True])
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_table4_laid_out_vertically(path, spacer):
+    report = report_of(path)
+    assert_reads_exactly({"年报": official_grid(report, table4="column", spacer=spacer)}, report)
+
+
+@pytest.mark.parametrize("key", ["t4.review.pending", "t4.suit_direct.upheld", "t4.suit_after.other"])
+def test_a_table4_error_in_the_vertical_layout_is_at_its_cell(key):
+    bad = broken(report_of(REAL_JSON[-1]), key, 2)
+    total = key.rsplit(".", 1)[0] + ".total"
+    assert_error_at({"年报": official_grid(bad, table4="column")}, bad, "四.total", total)
+    assert_error_at({"年报": official_grid(bad, table4="column")}, bad, "四.total", key)
+
+
+# -- the 总计 header merged down over the header rows -----------------------------------------------
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_total_header_merged_down(path):
+    report = report_of(path)
+    assert_reads_exactly({"年报": official_grid(report, total_on_top=True)}, report)
+
+
+def test_a_row_total_error_under_a_merged_total_header():
+    bad = broken(report_of(REAL_JSON[3]), "t3.new.natural", 5)
+    assert_error_at({"年报": official_grid(bad, total_on_top=True)}, bad, "三.row_total", "t3.new.total")
+
+
+def test_a_missing_column_is_named_once():
+    report = report_of(REAL_JSON[-1])
+    grid = official_grid(report, total_on_top=True)
+    grid = [[None if v == "总计" else v for v in row] for row in grid]  # 表三 and 表四 lose their 总计 header
+    got, problems = read_grid({"年报": grid})
+    found = grid_findings(got, problems)
+    missing = [f.message for f in found if f.rule == "workbook.label_missing"]
+    assert missing == ["表三中未找到：列“总计”（请按官方表格的行列标题填写）",
+                       "表四中未找到：列“总计”（请按官方表格的行列标题填写）"]
+    # a column missing in one row only is still named with its row
+    grid = official_grid(report)
+    row = next(i for i, r in enumerate(grid) if any(v == "结果维持" for v in r))
+    first = next(c for c, v in enumerate(grid[row]) if v == "结果维持")
+    grid[row][first] = None
+    got, problems = read_grid({"年报": grid})
+    assert [p.message for p in problems if p.code == "column_missing"] == ["表四「行政复议」中未找到列“结果维持”"]
