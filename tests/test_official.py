@@ -159,3 +159,107 @@ def test_a_missing_column_is_named_once():
     grid[row][first] = None
     got, problems = read_grid({"年报": grid})
     assert [p.message for p in problems if p.code == "column_missing"] == ["表四「行政复议」中未找到列“结果维持”"]
+
+
+# -- units typed in the cell ------------------------------------------------------------------------
+
+UNIT_KEYS = ("t3.new.natural", "t3.new.total", "t3.granted.natural", "t4.review.upheld", "t2.fees.fee_amount")
+
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_units_in_cells_are_read_as_numbers_with_a_warning(path):
+    report = report_of(path)
+    keys = [k for k in UNIT_KEYS if k in report.format.cells and report.values.get(k) is not None]
+    sheets = {"年报": official_grid(report, units=keys)}
+    got, problems = assert_reads_exactly(sheets, report, allowed=("unit",))
+    assert sorted(p.key for p in problems if p.code == "unit") == sorted(keys)
+    warned = [f for f in grid_findings(got, problems) if f.rule == "value.unit"]
+    assert sorted(c.key for f in warned for c in f.cells) == sorted(keys)
+    assert all(f.severity == "warning" for f in warned)
+    assert not [f for f in findings_of(got, problems) if f.rule == "value.invalid"]
+
+
+def test_units_text_as_typed():
+    report = report_of(REAL_JSON[-1])
+    report = report_of_values(report, {"t3.new.natural": 3119, "t3.new.total": report.values["t3.new.total"] + 3119
+                                       - report.values["t3.new.natural"]})
+    grid = official_grid(report, units=["t3.new.natural"])
+    got, problems = read_grid({"年报": grid})
+    assert at({"年报": grid}, got.locations["t3.new.natural"]) == "3,119件"
+    assert got.values["t3.new.natural"] == 3119
+    msg = next(p.message for p in problems if p.code == "unit")
+    assert "“3,119件”" in msg and "已按3119读取" in msg
+
+
+def test_a_unit_that_does_not_fit_the_cell_is_invalid():
+    report = report_of(REAL_JSON[-1])
+    grid = official_grid(report)
+    got, _ = read_grid({"年报": grid})
+    addr = got.locations["t2.fees.fee_amount"]
+    sheet = {"年报": grid}
+    r, c = _rc(addr)
+    grid[r][c] = "251000元"  # 元 in a 万元 cell: not guessed
+    r, c = _rc(got.locations["t3.new.natural"])
+    grid[r][c] = "12万元"
+    got, problems = read_grid(sheet)
+    bad = sorted(c.key for f in check(got) if f.rule == "value.invalid" for c in f.cells)
+    assert bad == ["t2.fees.fee_amount", "t3.new.natural"]
+    assert not [p for p in problems if p.code == "unit"]
+
+
+def test_a_sum_error_with_units_is_at_its_cell():
+    bad = broken(report_of(REAL_JSON[2]), "t3.new.natural", 7)
+    assert_error_at_units = read_grid({"年报": official_grid(bad, units=["t3.new.natural", "t3.new.total"])})[0]
+    assert_same(assert_error_at_units, bad)
+    f = next(f for f in check(assert_error_at_units) if f.rule == "三.row_total" and f.where == "一、本年新收政府信息公开申请数量")
+    assert f.cells[0].address == assert_error_at_units.locations["t3.new.total"]
+
+
+def _rc(addr):
+    sheet, a1 = addr.rsplit("!", 1)
+    letters = "".join(ch for ch in a1 if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(a1[len(letters):]) - 1, col - 1
+
+
+# -- numbers stored as text, dates in number cells ------------------------------------------------------
+
+def test_numbers_as_text_with_typed_totals_are_a_warning():
+    report = report_of(REAL_JSON[-2])
+    keys = ("t3.new.natural", "t4.review.upheld")
+    got, problems = read_grid({"年报": official_grid(report, as_text=keys)})
+    assert_same(got, report)
+    found = grid_findings(got, problems)
+    assert [(f.rule, f.severity) for f in found] == [("workbook.number_as_text_unsummed", "warning")] * 2
+    assert sorted(c.key for f in found for c in f.cells) == sorted(keys)
+
+
+def test_numbers_as_text_summed_by_a_formula_are_an_error():
+    report = report_of(REAL_JSON[-2])
+    grid = official_grid(report, as_text=("t4.review.upheld",))
+    got, _ = read_grid({"年报": grid})
+    r, c = _rc(got.locations["t4.review.total"])
+    first, last = _rc(got.locations["t4.review.upheld"])[1], _rc(got.locations["t4.review.pending"])[1]
+    from xlreport.layout import col_letter
+    text = f"SUM({col_letter(first + 1)}{r + 1}:{col_letter(last + 1)}{r + 1})"
+    grid[r][c] = Formula(text, float(report.values["t4.review.total"] - report.values["t4.review.upheld"]))  # Excel skipped the text
+    got, problems = read_grid({"年报": grid})
+    found = grid_findings(got, problems) + check(got)
+    assert ("workbook.number_as_text", "error") in [(f.rule, f.severity) for f in found]
+    if report.values["t4.review.upheld"]:
+        assert "四.total" in [f.rule for f in found]
+
+
+def test_a_date_in_a_number_cell_is_invalid():
+    report = report_of(REAL_JSON[-1])
+    grid = official_grid(report)
+    got, _ = read_grid({"年报": grid})
+    r, c = _rc(got.locations["t3.new.natural"])
+    grid[r][c] = dt.datetime(2025, 3, 1)  # "3-1" typed, as calamine returns it
+    got, problems = read_grid({"年报": grid})
+    f = next(f for f in check(got) if f.rule == "value.invalid")
+    assert f.severity == "error" and f.cells[0].address == got.locations["t3.new.natural"]
+    assert "2025年3月1日（日期，不是数字）" in f.message
+    assert not [f for f in check(got) if f.rule == "三.row_total" and "自然人" in f.message]
