@@ -263,3 +263,100 @@ def test_a_date_in_a_number_cell_is_invalid():
     assert f.severity == "error" and f.cells[0].address == got.locations["t3.new.natural"]
     assert "2025年3月1日（日期，不是数字）" in f.message
     assert not [f for f in check(got) if f.rule == "三.row_total" and "自然人" in f.message]
+
+
+# -- totals saved as formulas without their results (files written by programs) --------------------------
+
+def with_total_formulas(report, grid, sheet="年报", wrap=None, cached=False):
+    """``grid`` with every total cell a formula summing its official input cells: a row total as
+    SUM(range), a column total as SUM(a,b,…), 表四 as a+b+c+d.  ``wrap``: {key: fn(text)}."""
+    from xlreport.engine import _definitions
+    from xlreport.layout import col_letter
+    got, _ = read_grid({sheet: grid})
+    grid = [list(r) for r in grid]
+    a1 = {k: v.rsplit("!", 1)[1] for k, v in got.locations.items()}
+    for key, parts in _definitions(report.format).items():
+        if key not in got.locations:
+            continue
+        cells = [a1[k] for k, _ in parts]
+        if key.startswith("t3.") and key.endswith(".total"):
+            r, c = _rc(got.locations[parts[0][0]])
+            r2, c2 = _rc(got.locations[parts[-1][0]])
+            text = f"SUM({col_letter(c + 1)}{r + 1}:{col_letter(c2 + 1)}{r2 + 1})"
+        elif key.startswith("t3."):
+            text = f"SUM({','.join(cells)})"
+        else:
+            text = "+".join(cells)
+        if wrap and key in wrap:
+            text = wrap[key](text)
+        r, c = _rc(got.locations[key])
+        grid[r][c] = Formula(text, float(report.values[key]) if cached and report.values[key] is not None else None)
+    return grid
+
+
+def derived_report(report):
+    from xlreport import derive_totals
+    from copy import deepcopy
+    out = deepcopy(report)
+    out.values.update(derive_totals(report))
+    return out
+
+
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_plain_sum_formulas_without_results_are_evaluated(path):
+    report = derived_report(report_of(path))
+    grid = with_total_formulas(report, official_grid(report))
+    got, problems = read_grid({"年报": grid})
+    assert_same(got, report)
+    assert [p.code for p in problems if p.code != "table_missing"] == []
+    assert rules(check(got)) == rules(check(report))
+    def blanks(r):
+        return sorted(c.key for f in check(r) if f.rule == "value.blank" for c in f.cells)
+    assert blanks(got) == blanks(report)
+    assert not [k for k in blanks(got) if not report.format.cells[k].is_input]
+
+
+def test_formulas_with_cached_results_keep_them():
+    report = report_of(REAL_JSON[-2])
+    grid = with_total_formulas(report, official_grid(report), cached=True)
+    got, problems = read_grid({"年报": grid})
+    assert_same(got, report)
+
+
+def test_a_formula_summing_the_wrong_cells_gives_the_error_at_its_cell():
+    report = derived_report(report_of(REAL_JSON[-1]))
+    wrong = {"t3.new.total": lambda t: t.replace("SUM(", "SUM(").rsplit(":", 1)[0] + ":" + _prev_col(t.rsplit(":", 1)[1])}
+    grid = with_total_formulas(report, official_grid(report), wrap=wrong)
+    got, problems = read_grid({"年报": grid})
+    expected = report.values["t3.new.total"] - report.values["t3.new.other"]
+    assert got.values["t3.new.total"] == expected
+    f = next(f for f in check(got) if f.rule == "三.row_total" and f.cells[0].key == "t3.new.total")
+    assert f.cells[0].address == got.locations["t3.new.total"] and f.actual == expected
+    assert not [p for p in problems if p.code == "formula_unevaluated"]
+
+
+def _prev_col(ref_end: str) -> str:  # "J7)" -> "I7)"
+    letters = "".join(ch for ch in ref_end if ch.isalpha())
+    return chr(ord(letters[-1]) - 1) + ref_end[len(letters):]
+
+
+def test_a_formula_that_is_not_a_plain_sum_is_one_finding_not_a_blank():
+    report = derived_report(report_of(REAL_JSON[-1]))
+    grid = with_total_formulas(report, official_grid(report),
+                               wrap={"t4.review.total": lambda t: f"ROUND({t},0)", "t3.new.total": lambda t: f"{t}*1"})
+    got, problems = read_grid({"年报": grid})
+    assert sorted(p.key for p in problems if p.code == "formula_unevaluated") == ["t3.new.total", "t4.review.total"]
+    found = check(got) + grid_findings(got, problems)
+    assert [c.key for f in found if f.rule == "value.blank" for c in f.cells] == [
+        c.key for f in check(report) if f.rule == "value.blank" for c in f.cells]
+    unevaluated = [f for f in found if f.rule == "workbook.formula_unevaluated"]
+    assert len(unevaluated) == 2 and all("空白" not in f.message and "请填0" not in f.message for f in unevaluated)
+    assert "ROUND(" in unevaluated[-1].message and unevaluated[-1].cells[0].address == got.locations["t4.review.total"]
+    assert rules([f for f in check(got)]) == rules(check(report))
+
+
+def test_a_formula_naming_cells_outside_the_tables_is_not_evaluated():
+    report = derived_report(report_of(REAL_JSON[-1]))
+    grid = with_total_formulas(report, official_grid(report), wrap={"t4.review.total": lambda t: t + "+A1"})
+    got, problems = read_grid({"年报": grid})  # A1 holds the title
+    assert [p.key for p in problems if p.code == "formula_unevaluated"] == ["t4.review.total"]
