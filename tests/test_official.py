@@ -360,3 +360,83 @@ def test_a_formula_naming_cells_outside_the_tables_is_not_evaluated():
     grid = with_total_formulas(report, official_grid(report), wrap={"t4.review.total": lambda t: t + "+A1"})
     got, problems = read_grid({"年报": grid})  # A1 holds the title
     assert [p.key for p in problems if p.code == "formula_unevaluated"] == ["t4.review.total"]
+
+
+# -- a workbook that also keeps last year's tables (a sheet per year, the older one first) ----------------
+
+PAIRS = [(REAL_JSON[i], REAL_JSON[j]) for i, j in ((0, 2), (1, 3), (5, 6))]  # same unit or consecutive years
+
+
+def two_years(prev_path, cur_path, names=None, titles=True, cover=None):
+    prev, cur = report_of(prev_path), report_of(cur_path)
+    names = names or (f"{prev.year}年", f"{cur.year}年")
+    sheets = {}
+    if cover is not None:
+        sheets["封面"] = [["报告年度", cover], ["填报单位", AGENCY]]
+    sheets[names[0]] = official_grid(prev, with_title=titles)
+    sheets[names[1]] = official_grid(cur, with_title=titles)
+    return prev, cur, sheets
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0].stem}+{p[1].stem}")
+@pytest.mark.parametrize("how", ["sheet names", "titles", "both"])
+def test_the_current_year_is_chosen_with_a_warning(pair, how):
+    names = ("Sheet1", "Sheet2") if how == "titles" else None
+    prev, cur, sheets = two_years(*pair, names=names, titles=how != "sheet names")
+    got, problems = read_grid(sheets)
+    assert_same(got, cur)
+    assert got.year == cur.year and got.version == cur.version
+    assert all(a.startswith(list(sheets)[1] + "!") for a in got.locations.values())
+    ignored = [p for p in problems if p.code == "year_ignored"]
+    assert len(ignored) == 1 and f"{prev.year}年度" in ignored[0].message and list(sheets)[0] in ignored[0].message
+    found = grid_findings(got, problems)
+    assert [(f.rule, f.severity) for f in found] == [("workbook.other_year", "warning")]
+    assert rules(check(got)) == rules(check(cur))
+
+
+def test_a_cover_that_states_the_year_decides():
+    prev, cur, sheets = two_years(*PAIRS[0], titles=False, cover=f"{prev_year()}年")
+    got, problems = read_grid(sheets)
+    assert_same(got, prev)
+    assert got.year == prev.year
+    assert [p.code for p in problems if p.code.startswith("year")] == ["year_ignored"]
+    # the cover's year is none of the copies': nothing decides
+    prev, cur, sheets = two_years(*PAIRS[0], titles=False, cover="2030年")
+    _, problems = read_grid(sheets)
+    assert [p.code for p in problems if p.code.startswith("year")] == ["year_ambiguous"]
+
+
+def prev_year():
+    return report_of(PAIRS[0][0]).year
+
+
+def test_nothing_decides_the_year_is_an_error():
+    prev, cur, sheets = two_years(*PAIRS[2], names=("Sheet1", "Sheet2"), titles=False)
+    got, problems = read_grid(sheets)
+    found = grid_findings(got, problems)
+    amb = [f for f in found if f.rule == "workbook.year_ambiguous"]
+    assert len(amb) == 1 and amb[0].severity == "error"
+    assert "“Sheet1”" in amb[0].message and "“Sheet2”" in amb[0].message and "表二、表三、表四" in amb[0].message
+    assert all(a.startswith("Sheet2!") for a in got.locations.values())  # read from the last copy, said so
+
+
+def test_a_real_error_in_this_years_copy_is_found_and_last_years_is_not_read():
+    prev_path, cur_path = PAIRS[2]
+    prev, cur = report_of(prev_path), report_of(cur_path)
+    bad_cur = broken(cur, "t4.suit_direct.other", 3)
+    bad_prev = broken(prev, "t3.new.natural", 9)
+    sheets = {f"{prev.year}年": official_grid(bad_prev), f"{cur.year}年": official_grid(bad_cur)}
+    got, problems = read_grid(sheets)
+    assert_same(got, bad_cur)
+    assert rules(check(got)) == rules(check(bad_cur))
+    f = next(f for f in check(got) if f.rule == "四.total" and f.cells[0].key == "t4.suit_direct.total")
+    assert f.cells[0].address.startswith(f"{cur.year}年!")
+
+
+def test_tables_on_separate_sheets_of_one_year_are_not_copies():
+    report = report_of(REAL_JSON[2])
+    grid = official_grid(report)
+    split = next(i for i, row in enumerate(grid) if row[0] == report.format.table("三").title)
+    got, problems = read_grid({"表二": grid[:split], "表三四": grid[split:]})
+    assert_same(got, report)
+    assert not [p for p in problems if p.code.startswith("year")]

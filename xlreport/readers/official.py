@@ -394,8 +394,8 @@ def _choose_year(sheets: dict, problems: list) -> tuple[dict, int | None]:
     with_tables = {n for names in where.values() for n in names}
     stated = {_sheet_year(n, rows) for n, rows in sheets.items() if n not in with_tables} - {None}
     chosen = None
-    if len(stated) == 1 and next(iter(stated)) in years.values():
-        chosen = next(iter(stated))
+    if len(stated) == 1:  # a cover's 报告年度 decides, if a copy is of that year
+        chosen = next(iter(stated)) if next(iter(stated)) in years.values() else None
     elif None not in years.values():
         chosen = max(years.values())
     if chosen is not None:
