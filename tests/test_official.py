@@ -237,7 +237,7 @@ def test_numbers_as_text_with_typed_totals_are_a_warning():
 
 
 def test_numbers_as_text_summed_by_a_formula_are_an_error():
-    report = report_of(REAL_JSON[-2])
+    report = derived_report(report_of(REAL_JSON[-2]))
     grid = official_grid(report, as_text=("t4.review.upheld",))
     got, _ = read_grid({"年报": grid})
     r, c = _rc(got.locations["t4.review.total"])
@@ -440,3 +440,25 @@ def test_tables_on_separate_sheets_of_one_year_are_not_copies():
     got, problems = read_grid({"表二": grid[:split], "表三四": grid[split:]})
     assert_same(got, report)
     assert not [p for p in problems if p.code.startswith("year")]
+
+
+def test_labels_in_a_notes_sheet_are_not_a_second_copy():
+    report = report_of(REAL_JSON[-1])
+    notes = [["说明"], ["自然人", "指个人申请"], ["行政复议", "含撤回"], ["结果维持", "结果纠正", "总计"],
+             ["（一）予以公开"], ["1.规章"]]
+    got, problems = read_grid({"年报": official_grid(report), "填表说明": notes})
+    assert_same(got, report)
+    assert not [p for p in problems if p.code.startswith("year")]
+
+
+def test_numbers_as_text_skipped_by_an_uncalculated_sum_are_an_error():
+    report = derived_report(report_of(REAL_JSON[-1]))
+    grid = with_total_formulas(report, official_grid(report, as_text=("t3.new.natural", "t3.new.business")))
+    got, problems = read_grid({"年报": grid})
+    skipped = [p.key for p in problems if p.code == "text_number" and p.skipped]
+    nonzero = [k for k in ("t3.new.natural", "t3.new.business") if report.values[k]]
+    assert skipped == nonzero  # SUM(D:J) evaluated as Excel does leaves the text out
+    found = grid_findings(got, problems) + check(got)
+    assert [f.rule for f in found if f.rule.startswith("workbook.")] == ["workbook.number_as_text"] + (
+        ["workbook.number_as_text_unsummed"] if len(nonzero) < 2 else [])
+    assert any(f.rule == "三.row_total" and f.cells[0].key == "t3.new.total" for f in found)

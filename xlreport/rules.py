@@ -206,7 +206,8 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
     CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
               "{table}有{count}个数字以文本形式保存：{cells}。Excel 的合计和校验公式不计入文本，请改为数值"),
     CheckRule("workbook.number_as_text_unsummed", "数字以文本保存", WARNING,
-              "{table}有{count}个数字以文本形式保存：{cells}。没有公式对它们求和，已按数字检查；建议改为数值"),
+              "{table}有{count}个数字以文本形式保存：{cells}。合计没有漏算它们，已按数字检查；"
+              "建议改为数值，以免求和公式漏算"),
     CheckRule("workbook.other_year", "另有其他年度的表格", WARNING, "{detail}"),
     CheckRule("workbook.year_ambiguous", "多份表格无法确定年度", ERROR, "{detail}"),
     CheckRule("workbook.formula_unevaluated", "公式无法计算", WARNING, "{detail}"),

@@ -41,7 +41,7 @@ from ..labels import canon_label, shorter_forms
 from ..layout import col_letter
 from ..model import Report
 from ..engine import CellRef, Finding, derive_totals
-from ..rules import RULES
+from ..rules import RULES, instances, rules_for
 from ..values import COUNT_UNITS, Invalid, is_number, normalize, number_and_unit, show
 
 __all__ = ["GridProblem", "Formula", "read_grid", "grid_findings", "with_formulas", "book_formulas", "norm_label",
@@ -60,7 +60,7 @@ class GridProblem:
     table: str | None = None
     address: str | None = None
     key: str | None = None
-    summed: bool = False  # text_number: a formula sums the cell (Excel's SUM skips it)
+    skipped: bool = False  # text_number: a total stored in the workbook left the cell out (as SUM does)
 
 
 # -- labels -----------------------------------------------------------------------------
@@ -361,7 +361,18 @@ def _table_sheets(sheets) -> dict[str, list[str]]:
         out[tid] = [name for name, *_ in _anchors(sheets, match, label)]
     out["二"] = [name for name, rows in sheets.items()
                  if any(isinstance(v, str) and len(v) < 40 and rmatch2(v) is not None for row in rows for v in row)]
+    for tid, names in out.items():
+        if len(names) > 1:  # a label may also appear in notes or a check sheet: a copy is a table found there
+            out[tid] = [n for n in names if _holds_table(tid, n, sheets[n])]
     return out
+
+
+def _holds_table(tid: str, name: str, rows) -> bool:
+    """Whether the sheet holds table ``tid``: at least half of its rows are found there."""
+    found = _Found()
+    {"二": _find_table2, "三": _find_table3, "四": _find_table4}[tid]({name: rows}, found)
+    least = min(len(fmt.table(tid).rows) for fmt in FORMATS.values())
+    return len(found.tables.get(tid, ())) * 2 >= least
 
 
 def _sheet_year(name: str, rows) -> int | None:
@@ -470,15 +481,6 @@ def _plain_sum(text: str, sheet: str):
     return terms
 
 
-def _formula_refs(text: str, sheet: str) -> set:
-    """Every cell a formula names (for: does any formula sum this cell?)."""
-    out = set()
-    for m in _REF_RE.finditer(text.upper()):
-        cells = _ref_cells(m, sheet)
-        out.update(cells or ())
-    return out
-
-
 class _Evaluator:
     """Evaluates plain sums of official cells, as Excel would (SUM skips text; ``+`` reads numeric text)."""
 
@@ -509,7 +511,7 @@ class _Evaluator:
         if cell not in self.official:
             return None  # a sum of something else than the official cells
         v = normalize(raw)
-        return v if is_number(v) else ("text", v)
+        return v if is_number(v) and not isinstance(raw, str) else ("text", v)
 
     def formula(self, text: str, sheet: str, stack=()):
         terms = _plain_sum(text, sheet)
@@ -531,21 +533,12 @@ class _Evaluator:
         return total
 
 
-def _resolve_formulas(sheets, found: _Found) -> tuple[dict, list, set]:
+def _resolve_formulas(sheets, found: _Found) -> dict:
     """Formulas among the official cells replaced by their values: the cached result, else the
-    plain sum evaluated.  Returns (official cell -> formula text that could not be evaluated,
-    the cells any formula names)."""
-    named: set = set()
-    any_formula = False
-    for name, rows in sheets.items():
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if isinstance(v, Formula):
-                    any_formula = True
-                    named |= _formula_refs(v.text, name)
+    plain sum evaluated.  Returns {(table, row, column): formula text} of those that could not be."""
     failed: dict = {}
-    if not any_formula:
-        return failed, named
+    if not any(isinstance(v, Formula) for rows in sheets.values() for row in rows for v in row):
+        return failed
     ev = _Evaluator(sheets, found)
     for tid, rows in found.tables.items():
         for row_label, cols in rows.items():
@@ -563,7 +556,7 @@ def _resolve_formulas(sheets, found: _Found) -> tuple[dict, list, set]:
                     failed[(tid, row_label, col_label)] = raw.text
                 else:
                     cols[col_label] = v
-    return failed, named
+    return failed
 
 
 def with_formulas(sheets: dict, formulas: dict) -> dict:
@@ -610,7 +603,7 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
     _find_table2(sheets, found)
     _find_table3(sheets, found)
     _find_table4(sheets, found)
-    unevaluated, summed = _resolve_formulas(sheets, found)
+    unevaluated = _resolve_formulas(sheets, found)
 
     meta: dict = {}
     texts: dict = {}
@@ -639,6 +632,7 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
     report.texts.update(texts)
     problems += found.problems
     pending = []  # totals whose formula could not be evaluated: their derived value, after the loop
+    as_text = []  # (key, table, address) of numbers stored as text
     for tid, rows in found.tables.items():
         for row_label, cols in rows.items():
             for col_label, raw in cols.items():
@@ -662,9 +656,7 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
                     continue
                 value = report.values.get(cell.key)
                 if is_number(value):
-                    sheet_cell = _parse_address(addr)
-                    problems.append(GridProblem("text_number", f"{cell.label}（{addr}）：数字以文本形式保存", tid, addr,
-                                                cell.key, summed=sheet_cell in summed))
+                    as_text.append((cell.key, tid, addr))
                     continue
                 split = number_and_unit(raw)
                 if split is not None and split[1] in _UNITS_OF.get(cell.kind, ()):
@@ -675,6 +667,11 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
         derived = derive_totals(report)
         for key in pending:
             report.values[key] = derived.get(key)
+    if as_text:
+        skipped = _skipped_by_a_total(report, [k for k, _, _ in as_text])
+        for key, tid, addr in as_text:
+            problems.append(GridProblem("text_number", f"{report.format.cells[key].label}（{addr}）：数字以文本形式保存",
+                                        tid, addr, key, skipped=key in skipped))
     for label in unknown:
         problems.append(GridProblem("unknown_label", f"表格标签“{label}”不属于{report.version}版格式",
                                     label.split("/")[0]))
@@ -704,10 +701,27 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
 _UNITS_OF = {Kind.COUNT: COUNT_UNITS, Kind.SIGNED: COUNT_UNITS, Kind.MONEY: ("万元",)}
 
 
-def _parse_address(addr: str):
-    sh, a1 = addr.rsplit("!", 1)
-    m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-    return sh, int(m.group(2)) - 1, _col_number(m.group(1))
+def _skipped_by_a_total(report: Report, keys) -> set[str]:
+    """The cells among ``keys`` (numbers stored as text) that a total stored in the workbook left
+    out, as Excel's SUM leaves out text: the total equals its derived value less those cells.
+    (Decided from the values, so that a grid read with its formulas and one read without them,
+    as xlwings' remote engine gives it, say the same.)"""
+    derived = derive_totals(report)
+    out = set()
+    fmt = report.format
+    for rule in rules_for(fmt, cross_year=False):
+        if not rule.defines:
+            continue
+        for inst in instances(rule, fmt.table(rule.table)):
+            total = inst.left[0][0]
+            stored = report.values.get(total)
+            if not is_number(stored) or total not in derived:
+                continue
+            texts = [(key, sign * report.values[key]) for key, sign, _ in inst.right
+                     if key in keys and is_number(report.values.get(key)) and report.values[key]]
+            if texts and stored == derived[total] - sum(v for _, v in texts):
+                out.update(key for key, _ in texts)
+    return out
 
 
 # -- problems as findings ------------------------------------------------------------------------
@@ -732,7 +746,7 @@ def grid_findings(report: Report, problems) -> list[Finding]:
                 missing[p.table].append(label)
         elif p.code in _PER_TABLE:
             cell = report.format.cells[p.key]
-            rule = "workbook.number_as_text" if p.summed else _PER_TABLE[p.code]
+            rule = "workbook.number_as_text" if p.skipped else _PER_TABLE[p.code]
             cells.setdefault((rule, p.table), []).append(CellRef(p.key, cell.label, p.address))
         elif p.code == "year_ignored":
             out.append(_finding("workbook.other_year", detail=p.message))
