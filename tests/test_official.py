@@ -462,3 +462,94 @@ def test_numbers_as_text_skipped_by_an_uncalculated_sum_are_an_error():
     assert [f.rule for f in found if f.rule.startswith("workbook.")] == ["workbook.number_as_text"] + (
         ["workbook.number_as_text_unsummed"] if len(nonzero) < 2 else [])
     assert any(f.rule == "三.row_total" and f.cells[0].key == "t3.new.total" for f in found)
+
+
+# -- the same layouts as real .xlsx files through ``xlreport check``'s reader -----------------------------
+
+from xlreport.batch import check_workbook  # noqa: E402
+
+
+def save_book(path, sheets: dict, merges=()):
+    """An .xlsx as a program writes it (openpyxl: formulas saved without results)."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, grid in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(grid, 1):
+            for c, v in enumerate(row, 1):
+                if v is None:
+                    continue
+                cell = ws.cell(r, c)
+                if isinstance(v, Formula):
+                    cell.value = "=" + v.text
+                elif isinstance(v, dt.date):
+                    cell.value, cell.number_format = v, "m月d日"
+                else:
+                    cell.value = v
+    for sheet, rng in merges:
+        wb[sheet].merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+def workbook_rules(findings):
+    return sorted((f.rule, f.where or "") for f in findings if not f.rule.startswith("layout."))
+
+
+def test_files_in_every_layout_read_like_the_report(tmp_path):
+    report = report_of(REAL_JSON[-1])
+    expected = workbook_rules(check(report))
+    for i, kw in enumerate([dict(spacer=True), dict(table4="column", spacer=True), dict(total_on_top=True)]):
+        got, findings = check_workbook(save_book(tmp_path / f"{i}.xlsx", {"年报": official_grid(report, **kw)}))
+        assert_same(got, report)
+        assert workbook_rules(findings) == expected, kw
+
+
+def test_a_merged_total_header_in_a_file(tmp_path):
+    report = report_of(REAL_JSON[3])
+    grid = official_grid(report, total_on_top=True)
+    r = next(i for i, row in enumerate(grid) if "总计" in row and APPLICANTS_LABEL in row)
+    c = grid[r].index("总计")
+    from xlreport.layout import col_letter
+    rng = f"{col_letter(c + 1)}{r + 1}:{col_letter(c + 1)}{r + 3}"
+    got, findings = check_workbook(save_book(tmp_path / "m.xlsx", {"年报": grid}, merges=[("年报", rng)]))
+    assert_same(got, report)
+    assert "workbook.label_missing" not in {f.rule for f in findings}
+
+
+from xlreport.formats import APPLICANTS as APPLICANTS_LABEL  # noqa: E402
+
+
+def test_totals_written_by_a_program_are_evaluated_in_a_file(tmp_path):
+    report = derived_report(report_of(REAL_JSON[-1]))
+    grid = with_total_formulas(report, official_grid(report))
+    got, findings = check_workbook(save_book(tmp_path / "f.xlsx", {"年报": grid}))
+    assert_same(got, report)
+    assert workbook_rules(findings) == workbook_rules(check(report))
+    # one formula that is not a plain sum: one finding, no blank warning
+    grid = with_total_formulas(report, official_grid(report), wrap={"t4.review.total": lambda t: f"ROUND({t},0)"})
+    got, findings = check_workbook(save_book(tmp_path / "g.xlsx", {"年报": grid}))
+    assert [f.rule for f in findings if f.rule in ("workbook.formula_unevaluated", "value.blank")] == [
+        "workbook.formula_unevaluated"]
+
+
+def test_last_years_sheet_in_a_file(tmp_path):
+    prev, cur, sheets = two_years(*PAIRS[2])
+    got, findings = check_workbook(save_book(tmp_path / "y.xlsx", sheets))
+    assert_same(got, cur) and got.year == cur.year
+    assert workbook_rules(findings) == sorted(workbook_rules(check(cur)) + [("workbook.other_year", "")])
+
+
+def test_units_and_dates_in_a_file(tmp_path):
+    report = report_of(REAL_JSON[-1])
+    grid = official_grid(report, units=["t3.new.natural", "t3.new.total"])
+    got, _ = read_grid({"年报": grid})
+    r, c = _rc(got.locations["t4.review.pending"])
+    grid[r][c] = dt.datetime(2025, 3, 1)
+    got, findings = check_workbook(save_book(tmp_path / "u.xlsx", {"年报": grid}))
+    assert got.values["t3.new.natural"] == report.values["t3.new.natural"]
+    unit = next(f for f in findings if f.rule == "value.unit")
+    assert sorted(c.key for c in unit.cells) == ["t3.new.natural", "t3.new.total"] and unit.severity == "warning"
+    bad = next(f for f in findings if f.rule == "value.invalid")
+    assert bad.cells[0].key == "t4.review.pending" and "3月1日" in bad.message
