@@ -553,3 +553,25 @@ def test_units_and_dates_in_a_file(tmp_path):
     assert sorted(c.key for c in unit.cells) == ["t3.new.natural", "t3.new.total"] and unit.severity == "warning"
     bad = next(f for f in findings if f.rule == "value.invalid")
     assert bad.cells[0].key == "t4.review.pending" and "3月1日" in bad.message
+
+
+def test_the_layouts_as_xls_files(tmp_path):
+    """The same files saved as .xls by LibreOffice (read by calamine: no formulas, dates as dates)."""
+    from xlreport.libreoffice import convert, find_soffice
+    if find_soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    report = report_of(REAL_JSON[-2])
+    grid = official_grid(report, table4="column", spacer=True, total_on_top=True, units=["t3.new.natural"])
+    got, _ = read_grid({"年报": grid})
+    r, c = _rc(got.locations["t4.review.pending"])
+    grid[r][c] = dt.datetime(2025, 3, 1)
+    prev = report_of(REAL_JSON[-3])
+    src = save_book(tmp_path / "a.xlsx", {f"{prev.year}年": official_grid(prev), f"{report.year}年": grid})
+    (xls,) = convert([src], "xls", tmp_path / "out")
+    got, findings = check_workbook(xls)
+    assert got.values["t3.new.natural"] == report.values["t3.new.natural"] and got.year == report.year
+    rules_found = {f.rule for f in findings}
+    assert {"value.unit", "workbook.other_year", "value.invalid"} <= rules_found
+    assert next(f for f in findings if f.rule == "value.invalid").cells[0].key == "t4.review.pending"
+    expected = {k: v for k, v in report.values.items() if k != "t4.review.pending"}
+    assert {k: got.values.get(k) for k in expected} == expected
