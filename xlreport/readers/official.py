@@ -4,16 +4,19 @@ A hand-made workbook in the official shape (or a sheet read by xlwings, calamine
 from a web page) is a set of sheets, each a 2-D list of cell values.  ``read_grid`` finds
 表二/表三/表四 by the official row and column labels of ``xlreport.formats`` and returns a
 ``Report`` whose ``locations`` give the address of every value found, plus the problems
-met on the way (a table, row or column that could not be found; numbers stored as text).
+met on the way; ``grid_findings(report, problems)`` words them as findings, the same for
+``xlreport check`` and the Excel button.
 
 API (kept small; the Excel add-in and the batch checker both use it)::
 
-    from xlreport.readers.official import read_grid
+    from xlreport.readers.official import read_grid, grid_findings
     report, problems = read_grid({"Sheet1": [["三、收到和处理…", None, …], …]}, fmt_hint=None)
+    findings = grid_findings(report, problems)
 
 - ``sheets``: ``{sheet name: rows}``; rows are lists of cell values (str, int, float, None,
-  bool, date), 0-based.  Merged cells hold their value in the top-left cell only, as every
-  reader returns them.
+  bool, date, or ``Formula(text, cached)`` when the source knows formulas: see
+  ``with_formulas`` / ``book_formulas``), 0-based.  Merged cells hold their value in the
+  top-left cell only, as every reader returns them.
 - ``fmt_hint``: a version ("2021", "2019"), a ``Format``, or None (then the report year
   written in the sheet decides, else the labels found).
 - Returns ``(report, problems)``.  ``report.locations[key]`` is ``"Sheet1!D7"``;
@@ -22,11 +25,28 @@ API (kept small; the Excel add-in and the batch checker both use it)::
   into ``report.texts``.  A table that is not found is absent from ``report.values`` (the
   engine reports ``table.missing``).  ``problems`` is a list of ``GridProblem``.
 
+The layouts departments really use, each read exactly (tests/test_official.py builds each
+from the real reports):
+
+- the tables on one sheet or a sheet each; a blank spacer row between a header and its data;
+- 表四 in the official one-row form or vertically (3 rows × 5 columns, header above);
+- a column header merged down over the header rows (总计: its text is in the top cell);
+- last year's tables kept in the same workbook, a sheet per year: the report year's copy is read
+  (by sheet names, titles, 报告年度), the other ignored with ``year_ignored``; when nothing
+  decides, the last copy is read with ``year_ambiguous`` (an error);
+- units typed in the cell ("12件", "3,119件", "5.2万元" in the 万元 column): read as numbers
+  (``unit``, a warning); a unit that does not fit the cell ("251000元") stays invalid;
+- a date in a number cell: invalid, shown as the date (``values.normalize``);
+- totals saved as formulas without their results: a plain sum of official cells (SUM of ranges or
+  lists, ``+``) is evaluated as Excel would (SUM leaves text out); any other formula is one
+  ``formula_unevaluated`` problem and the total takes its derived value;
+- numbers stored as text: ``text_number`` with ``skipped`` when a stored total left them out (an
+  error: Excel's SUM skips text), a warning otherwise.
+
 Labels are compared after normalisation (``xlreport.labels.canon_label``): NFKC (full-width →
 half-width), all white space and line breaks removed, quotes dropped, ``1、``/``1．`` → ``1.``,
-``一.`` → ``一、``.  A label that
-does not match exactly may still match without its trailing note in brackets or without its
-numbering, when that shorter form is unambiguous.
+``一.`` → ``一、``.  A label that does not match exactly may still match without its trailing
+note in brackets or without its numbering, when that shorter form is unambiguous.
 """
 from __future__ import annotations
 
@@ -52,7 +72,9 @@ __all__ = ["GridProblem", "Formula", "read_grid", "grid_findings", "with_formula
 class GridProblem:
     """Something ``read_grid`` could not find or had to interpret.
 
-    code: ``table_missing`` | ``row_missing`` | ``column_missing`` | ``text_number`` | ``unknown_label``
+    code: ``table_missing`` | ``row_missing`` | ``column_missing`` (once per column when the column is
+    missing from every row) | ``text_number`` | ``unit`` | ``formula_unevaluated`` | ``year_ignored`` |
+    ``year_ambiguous`` | ``unknown_label``
     """
 
     code: str
