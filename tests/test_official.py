@@ -575,3 +575,29 @@ def test_the_layouts_as_xls_files(tmp_path):
     assert next(f for f in findings if f.rule == "value.invalid").cells[0].key == "t4.review.pending"
     expected = {k: v for k, v in report.values.items() if k != "t4.review.pending"}
     assert {k: got.values.get(k) for k in expected} == expected
+
+
+# -- both years' tables on one sheet, one copy under the other ----------------------------------------------
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0].stem}+{p[1].stem}")
+def test_stacked_copies_on_one_sheet_read_the_report_year(pair):
+    prev, cur = report_of(pair[0]), report_of(pair[1])
+    top = official_grid(prev)
+    grid = top + [[]] + official_grid(cur)
+    width = max(len(r) for r in grid)
+    grid = [r + [None] * (width - len(r)) for r in grid]
+    got, problems = read_grid({"年报": grid})
+    assert_same(got, cur)
+    assert got.year == cur.year
+    assert all(int(a.split("!")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) > len(top) for a in got.locations.values())
+    assert [p.code for p in problems if p.code != "table_missing"] == ["year_ignored"]
+    assert rules(check(got)) == rules(check(cur))
+
+
+def test_stacked_copies_without_titles_are_an_error():
+    prev, cur = report_of(PAIRS[2][0]), report_of(PAIRS[2][1])
+    grid = official_grid(prev, with_title=False) + [[], []] + official_grid(cur, with_title=False)
+    got, problems = read_grid({"年报": grid})
+    assert_same(got, cur)
+    found = grid_findings(got, problems)
+    assert [f.rule for f in found] == ["workbook.year_ambiguous"] and found[0].severity == "error"

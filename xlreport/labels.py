@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["canon_label", "label_core", "shorter_forms"]
 
@@ -24,6 +25,11 @@ def canon_label(text) -> str:
     """A label as compared ("" for anything that is not text)."""
     if not isinstance(text, str):
         return ""
+    return _canon(text) if len(text) < 200 else _canon.__wrapped__(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canon(text: str) -> str:
     s = _DROP.sub("", unicodedata.normalize("NFKC", text))
     s = _ARABIC_ITEM.sub(r"\1.", s)
     s = _CHINESE_ITEM.sub(r"\1、", s)

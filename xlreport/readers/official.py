@@ -412,6 +412,59 @@ def _sheet_year(name: str, rows) -> int | None:
     return None
 
 
+def _title_year(row) -> int | None:
+    for v in row:
+        if isinstance(v, str) and "报告" in v:
+            n = norm_label(v)
+            m = _TITLE.match(n) if len(n) < 80 else None
+            if m:
+                return int(m.group("year"))
+    return None
+
+
+def _unstack(sheets: dict, problems: list) -> dict:
+    """A sheet holding the tables twice, one copy under the other (this year's and last year's):
+    only the rows of the copy of the report year are kept (the latest year its titles state), with a
+    ``year_ignored`` problem; without titles that decide, the last copy, with ``year_ambiguous``."""
+    _, cmatch3, _, _ = _labels("三")
+    out = dict(sheets)
+    for name, rows in sheets.items():
+        starts = [(r, y) for r, row in enumerate(rows) if (y := _title_year(row)) is not None]
+        if len(starts) < 2:  # no titles: a copy starts at its first table's title (二、主动公开…), or its 表三 header
+            for tid in ("二", "三"):
+                title = norm_label(get_format("2021").table(tid).title)
+                starts = [(r, None) for r, row in enumerate(rows) if any(norm_label(v) == title for v in row)]
+                if len(starts) >= 2:
+                    break
+            else:
+                starts = [(r - 3, None) for r, row in enumerate(rows)
+                          if any(cmatch3(v) == "自然人" for v in row if isinstance(v, str))]
+            if len(starts) < 2:
+                continue
+        bands = []
+        for i, (r0, y) in enumerate(starts):
+            r1 = starts[i + 1][0] if i + 1 < len(starts) else len(rows)
+            band = [row if (r < starts[0][0] or r0 <= r < r1) else [] for r, row in enumerate(rows)]
+            if any(_holds_table(t, name, band) for t in ("二", "三", "四")):
+                bands.append((r0, y, band))
+        if len(bands) < 2:
+            continue
+        years = [y for _, y, _ in bands]
+        where = "、".join(f"第{r0 + 1}行起" + (f"（{y}年度）" if y else "") for r0, y, _ in bands)
+        if None not in years and years.count(max(years)) == 1:
+            keep = years.index(max(years))
+            problems.append(GridProblem(
+                "year_ignored", f"工作表“{name}”中有{len(bands)}份表格（{where}），已按{years[keep]}年度的一份"
+                f"检查，其余已忽略"))
+        else:
+            keep = len(bands) - 1
+            problems.append(GridProblem(
+                "year_ambiguous", f"工作表“{name}”中有{len(bands)}份表格（{where}），从标题无法确定哪一份是本年度的；"
+                f"暂按最后一份（第{bands[keep][0] + 1}行起）检查，请删去其他年度的表格，或在每份表格上方写明年度标题"))
+        out[name] = bands[keep][2]
+    return out
+
+
 def _choose_year(sheets: dict, problems: list) -> tuple[dict, int | None]:
     """When a table is in more than one sheet (a workbook that also keeps last year's tables,
     a sheet per year), keep the sheets of the report year: the year a sheet without tables states
@@ -620,6 +673,7 @@ def book_formulas(book) -> dict:
 def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
     """Find the official tables, meta fields and texts in ``sheets``; see the module docstring."""
     problems: list[GridProblem] = []
+    sheets = _unstack(sheets, problems)
     sheets, chosen_year = _choose_year(sheets, problems)
     found = _Found()
     _find_table2(sheets, found)
