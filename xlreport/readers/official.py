@@ -662,7 +662,14 @@ def book_formulas(book) -> dict:
         sh = book.sheet(name)
         if sh is None:
             continue
-        fs = {(r - 1, c - 1): (x.formula, x.value) for (r, c), x in sh.cells.items() if x.formula}
+        fs = {}
+        for a1, (attrs, inner) in sh.raw.items():
+            if "<f" not in inner:  # decode only the formula cells
+                continue
+            x = sh.get_a1(a1)
+            m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
+            if x is not None and x.formula and m:
+                fs[(int(m.group(2)) - 1, _col_number(m.group(1)))] = (x.formula, x.value)
         if fs:
             out[name] = fs
     return out
