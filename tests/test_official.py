@@ -601,3 +601,15 @@ def test_stacked_copies_without_titles_are_an_error():
     assert_same(got, cur)
     found = grid_findings(got, problems)
     assert [f.rule for f in found] == ["workbook.year_ambiguous"] and found[0].severity == "error"
+
+
+def test_a_plain_sum_over_an_invalid_cell_is_not_reported_twice():
+    report = derived_report(report_of(REAL_JSON[-1]))
+    grid = with_total_formulas(report, official_grid(report))
+    got, _ = read_grid({"年报": grid})
+    r, c = _rc(got.locations["t4.suit_after.pending"])
+    grid[r][c] = dt.datetime(2025, 3, 1)  # the total t4.suit_after.total is a+b+c+d over it
+    got, problems = read_grid({"年报": grid})
+    found = check(got) + grid_findings(got, problems)
+    assert [(f.rule, f.cells[0].key) for f in found if f.severity == "error"] == [("value.invalid", "t4.suit_after.pending")]
+    assert not [f for f in found if f.rule in ("workbook.formula_unevaluated", "value.blank")]

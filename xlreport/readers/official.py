@@ -586,31 +586,43 @@ class _Evaluator:
         if cell not in self.official:
             return None  # a sum of something else than the official cells
         v = normalize(raw)
-        return v if is_number(v) and not isinstance(raw, str) else ("text", v)
+        if is_number(v) and not isinstance(raw, str):
+            return v
+        return ("text", v) if isinstance(raw, str) else BAD
 
     def formula(self, text: str, sheet: str, stack=()):
+        """The sum, None (not a plain sum of official cells) or ``BAD`` (an official cell it adds
+        is not a number: reported as value.invalid, so the total is not reported again)."""
         terms = _plain_sum(text, sheet)
         if terms is None:
             return None
-        total = Decimal(0)
+        total, bad = Decimal(0), False
         for cells, in_sum in terms:
             for cell in cells:
                 v = self.value(cell, stack)
                 if v is None:
                     return None
+                if v is BAD:
+                    bad = True
+                    continue
                 if isinstance(v, tuple):  # text: SUM skips it, + reads it if it is a number
                     if in_sum:
                         continue
                     if not is_number(v[1]):
-                        return None
+                        bad = True
+                        continue
                     v = v[1]
                 total += v
-        return total
+        return BAD if bad else total
+
+
+BAD = object()  # a sum over an official cell that is not a number
 
 
 def _resolve_formulas(sheets, found: _Found) -> dict:
     """Formulas among the official cells replaced by their values: the cached result, else the
-    plain sum evaluated.  Returns {(table, row, column): formula text} of those that could not be."""
+    plain sum evaluated.  Returns {(table, row, column): (formula text, whether only because an
+    official cell it adds is not a number)} of those that could not be."""
     failed: dict = {}
     if not any(isinstance(v, Formula) for rows in sheets.values() for row in rows for v in row):
         return failed
@@ -626,9 +638,9 @@ def _resolve_formulas(sheets, found: _Found) -> dict:
                 sh, a1 = found.where[(tid, row_label, col_label)].rsplit("!", 1)
                 m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
                 v = ev.value((sh, int(m.group(2)) - 1, _col_number(m.group(1))))
-                if v is None or isinstance(v, tuple):
+                if v is None or v is BAD or isinstance(v, tuple):
                     cols[col_label] = None
-                    failed[(tid, row_label, col_label)] = raw.text
+                    failed[(tid, row_label, col_label)] = (raw.text, v is BAD)
                 else:
                     cols[col_label] = v
     return failed
@@ -724,12 +736,14 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
                     continue
                 addr = found.where[(tid, row_label, col_label)]
                 report.locations[cell.key] = addr
-                text = unevaluated.get((tid, row_label, col_label))
+                text, quiet = unevaluated.get((tid, row_label, col_label), (None, False))
                 if text is not None:
                     if cell.is_input:  # its value is unknown: value.invalid says so, once
                         report.values[cell.key] = Invalid(f"={text}（公式，文件未保存计算结果）")
                         continue
                     pending.append(cell.key)
+                    if quiet:  # it adds a cell that is not a number: that cell's value.invalid says it
+                        continue
                     problems.append(GridProblem(
                         "formula_unevaluated", f"{cell.label}（{addr}）是公式“={text}”，文件未保存计算结果，"
                         "且公式不是官方单元格的简单求和，无法计算：该合计未能核对，已按填报数推算",
