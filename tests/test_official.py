@@ -613,3 +613,35 @@ def test_a_plain_sum_over_an_invalid_cell_is_not_reported_twice():
     found = check(got) + grid_findings(got, problems)
     assert [(f.rule, f.cells[0].key) for f in found if f.severity == "error"] == [("value.invalid", "t4.suit_after.pending")]
     assert not [f for f in found if f.rule in ("workbook.formula_unevaluated", "value.blank")]
+
+
+def test_an_error_in_this_years_stacked_copy_is_at_its_cell():
+    prev, cur = report_of(PAIRS[1][0]), report_of(PAIRS[1][1])
+    bad_prev, bad_cur = broken(prev, "t3.new.natural", 4), broken(cur, "t4.review.corrected", 2)
+    top = official_grid(bad_prev)
+    grid = top + [[]] + official_grid(bad_cur)
+    width = max(len(r) for r in grid)
+    sheets = {"年报": [r + [None] * (width - len(r)) for r in grid]}
+    assert_error_at(sheets, bad_cur, "四.total", "t4.review.total")
+    assert_error_at(sheets, bad_cur, "四.total", "t4.review.corrected")
+
+
+def test_every_official_label_as_people_retype_it_normalises_alike():
+    from official_shape import FULL, mangle
+    from xlreport.formats import FORMATS
+    labels = set()
+    for fmt in FORMATS.values():
+        for t in fmt.tables:
+            labels.add(t.title)
+            for b in t.blocks:
+                labels |= {b.label, b.corner} | {r.label for r in b.rows} | {c.label for c in b.columns}
+                labels |= {g for r in b.rows for g in r.groups}
+    labels.discard(None)
+    assert len(labels) > 60
+    for label in labels:
+        n = canon_label(label)
+        assert canon_label(n) == n  # idempotent
+        for i in range(4):
+            assert canon_label(mangle(label, i)) == n, (label, i)
+        assert canon_label(label.translate(FULL)) == n
+        assert canon_label(label.replace("、", "．", 1)) == n or "、" not in label[:3]
