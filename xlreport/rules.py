@@ -205,7 +205,7 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
               "{table}合计单元格的公式已被覆盖或删除：{cells}。合计已按填报数重新计算后比较"),
     CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
               "{table}有{count}个数字以文本形式保存：{cells}。Excel 的合计和校验公式不计入文本，请改为数值"),
-    CheckRule("workbook.number_as_text_unsummed", "数字以文本保存", WARNING,
+    CheckRule("workbook.number_as_text_unsummed", "数字以文本保存（合计未漏算）", WARNING,
               "{table}有{count}个数字以文本形式保存：{cells}。合计没有漏算它们，已按数字检查；"
               "建议改为数值，以免求和公式漏算"),
     CheckRule("workbook.other_year", "另有其他年度的表格", WARNING, "{detail}"),
