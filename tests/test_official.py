@@ -645,3 +645,39 @@ def test_every_official_label_as_people_retype_it_normalises_alike():
             assert canon_label(mangle(label, i)) == n, (label, i)
         assert canon_label(label.translate(FULL)) == n
         assert canon_label(label.replace("、", "．", 1)) == n or "、" not in label[:3]
+
+
+# -- every combination of the layouts, and the Excel button reading the same file ------------------------
+
+import itertools  # noqa: E402
+
+
+@pytest.mark.parametrize("combo", list(itertools.product(["row", "column"], [False, True], [False, True], [False, True])),
+                         ids=lambda c: "-".join(map(str, c)))
+def test_any_combination_of_layouts_reads_exactly(combo):
+    table4, spacer, on_top, with_units = combo
+    for path in REAL_JSON:
+        report = report_of(path)
+        units = [k for k in UNIT_KEYS if k in report.format.cells and report.values.get(k) is not None] if with_units else []
+        sheets = {"年报": official_grid(report, table4=table4, spacer=spacer, total_on_top=on_top, units=units)}
+        got, problems = assert_reads_exactly(sheets, report, allowed=("unit",))
+        found = grid_findings(got, problems)
+        assert [f.rule for f in found] == (["value.unit"] * len({report.format.cells[k].table.id for k in units}))
+
+
+def test_the_excel_button_reads_the_layouts_as_check_does(tmp_path):
+    """The ribbon's 校验 (xlwings' remote engine: values only) finds what ``xlreport check`` finds."""
+    from xlbook import book_json, remote_book
+    from xlreport import excel
+    prev, cur = report_of(PAIRS[2][0]), report_of(PAIRS[2][1])
+    bad = broken(cur, "t4.review.other", 2)
+    grid = official_grid(bad, table4="column", spacer=True, total_on_top=True, units=["t3.new.natural"],
+                         as_text=["t3.granted.natural"])
+    path = save_book(tmp_path / "b.xlsx", {f"{prev.year}年": official_grid(prev), f"{cur.year}年": grid})
+    _, expected = check_workbook(path)
+    run = excel.check_book(remote_book(book_json(path)))
+    desktop_only = {"workbook.unprotected"}
+    assert [(f.rule, f.message) for f in run.findings] == [(f.rule, f.message) for f in expected
+                                                           if f.rule not in desktop_only]
+    assert {"workbook.other_year", "value.unit", "workbook.number_as_text_unsummed", "四.total"} <= {
+        f.rule for f in run.findings}

@@ -86,3 +86,8 @@ def test_a_date_in_a_template_count_cell_is_invalid(tmp_path):
     assert report.values["t3.new.natural"] != 45717
     f = next(f for f in findings if f.rule == "value.invalid")
     assert f.cells[0].key == "t3.new.natural" and f.cells[0].address == p.address
+
+
+def test_every_reader_words_a_date_alike():
+    from xlreport.values import normalize
+    assert normalize(serial_date(45717)) == normalize(dt.date(2025, 3, 1)) == normalize(dt.datetime(2025, 3, 1))

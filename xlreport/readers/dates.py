@@ -10,8 +10,9 @@ Pure functions on strings (the caller reads ``xl/styles.xml`` from the zip), for
 reader's fast path::
 
     date_xfs = date_styles(zf.read("xl/styles.xml").decode())   # once per workbook
-    if style_index(attrs) in date_xfs:                           # per number cell
-        value = Invalid(f"{date_text(serial_date(number))}（日期，不是数字）")
+    if style_index(attrs) in date_xfs:                           # per number cell of an input
+        value = normalize(serial_date(number))  # Invalid("2025年3月1日（日期，不是数字）"), as calamine's
+                                                # dates read in a hand-made workbook
 """
 from __future__ import annotations
 
