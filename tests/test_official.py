@@ -681,3 +681,12 @@ def test_the_excel_button_reads_the_layouts_as_check_does(tmp_path):
                                                            if f.rule not in desktop_only]
     assert {"workbook.other_year", "value.unit", "workbook.number_as_text_unsummed", "四.total"} <= {
         f.rule for f in run.findings}
+
+
+def test_the_year_field_of_each_sheet_decides():
+    prev, cur = report_of(PAIRS[0][0]), report_of(PAIRS[0][1])
+    sheets = {"Sheet1": [["报告年度：", f"{prev.year}年度"]] + official_grid(prev, with_title=False),
+              "Sheet2": [["报告年度：", cur.year]] + official_grid(cur, with_title=False)}
+    got, problems = read_grid(sheets)
+    assert_same(got, cur)
+    assert got.year == cur.year and [p.code for p in problems if p.code.startswith("year")] == ["year_ignored"]
