@@ -30,7 +30,23 @@ def _v(report, key, as_text=()):
     return str(v) if key in as_text and v is not None else v
 
 
-def official_grid(report, as_text=(), with_title=True) -> list[list]:
+def _with_unit(report, key, units):
+    v = plain(report.values.get(key))
+    if key not in units or v is None:
+        return v
+    unit = "万元" if report.format.cells[key].kind.value == "money" else "件"
+    return f"{v:,}{unit}" if isinstance(v, int) else f"{v}{unit}"
+
+
+def official_grid(report, as_text=(), with_title=True, *, table4="row", spacer=False, total_on_top=False,
+                  units=()) -> list[list]:
+    """``table4``: "row" (the official one-row form) or "column" (3 rows x 5 columns, header above);
+    ``spacer``: a blank row between each table's header and its data; ``total_on_top``: 表三's
+    总计 header in the top header row (merged down over the header, as in the official form);
+    ``units``: cell keys whose values are typed with their unit ("3,119件", "5.2万元")."""
+    def val(key):
+        return _with_unit(report, key, units) if key in units else _v(report, key, as_text)
+
     fmt = report.format
     g: list[list] = []
     n = iter(range(10_000))
@@ -43,15 +59,20 @@ def official_grid(report, as_text=(), with_title=True) -> list[list]:
     for b in ([] if "二" in missing else t2.blocks):
         g.append([mangle(b.label, next(n))])
         g.append([mangle(b.corner, next(n))] + [mangle(c.label, next(n)) for c in b.columns])
+        if spacer:
+            g.append([])
         for r in b.rows:
-            g.append([mangle(r.label, next(n))] + [_v(report, f"t2.{r.id}.{c.id}", as_text) for c in b.columns])
+            g.append([mangle(r.label, next(n))] + [val(f"t2.{r.id}.{c.id}") for c in b.columns])
     g.append([])
     g.append([t3.title])
     block = t3.blocks[0]
     cols = block.columns
-    g.append([block.corner, None, None, APPLICANTS] + [None] * 6)
-    g.append([None, None, None, "自然人", ORGS, None, None, None, None, "总计"])
+    total = [None] * 5 + ["总计"]
+    g.append([block.corner, None, None, APPLICANTS] + (total if total_on_top else [None] * 6))
+    g.append([None, None, None, "自然人", ORGS, None, None, None, None] + ([None] if total_on_top else ["总计"]))
     g.append([None, None, None, None] + [mangle(c.label, next(n)) for c in cols[1:6]] + [None])
+    if spacer:
+        g.append([])
     last_groups: tuple = ()
     for r in block.rows:
         line = [None, None, None]
@@ -67,7 +88,7 @@ def official_grid(report, as_text=(), with_title=True) -> list[list]:
             else:
                 line[1] = mangle(r.label, next(n))
         last_groups = r.groups
-        g.append(line + [_v(report, f"t3.{r.id}.{c.id}", as_text) for c in cols])
+        g.append(line + [val(f"t3.{r.id}.{c.id}") for c in cols])
     g.append([])
     g.append([t4.title])
     b4 = t4.blocks[0]
@@ -82,9 +103,17 @@ def official_grid(report, as_text=(), with_title=True) -> list[list]:
                 head1.append(r.label if j == 0 else None)
                 head2.append(c.label)
                 head3.append(None)
-            data.append(_v(report, f"t4.{r.id}.{c.id}", as_text))
-    if "四" not in missing:
-        g += [head1, head2, head3, data]
+            data.append(val(f"t4.{r.id}.{c.id}"))
+    if "四" not in missing and table4 == "row":
+        g += [head1, head2, head3] + ([[]] if spacer else []) + [data]
+    elif "四" not in missing:
+        g.append([None, None] + [c.label for c in b4.columns])
+        if spacer:
+            g.append([])
+        for r in b4.rows:
+            first = r.groups[0] if r.groups and r is b4.rows[1] else (None if r.groups else r.label)
+            g.append([first, mangle(r.label, next(n)) if r.groups else None]
+                     + [val(f"t4.{r.id}.{c.id}") for c in b4.columns])
     g.append([])
     for s in fmt.sections:
         if s.id in report.texts:

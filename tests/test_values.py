@@ -32,3 +32,21 @@ def test_plain_and_show():
     assert plain(Decimal("650.6")) == 650.6
     assert show(Decimal("1E+2")) == "100" and show(Decimal("0.500")) == "0.5"
     assert show(None) == "空白" and show(Invalid("x")) == "“x”"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("12件", ("12", "件")), ("3,119件", ("3119", "件")), ("5.2万元", ("5.2", "万元")), (" ３件 ", ("3", "件")),
+    ("7 人次", ("7", "人次")), ("+82", ("+82", "")), ("1，234", ("1234", "")), ("251000元", ("251000", "元")),
+    ("12件x", None), ("件", None), ("1,2件", None), ("abc", None), (12, None), ("", None),
+])
+def test_number_and_unit(raw, expected):
+    from xlreport.values import number_and_unit
+    assert number_and_unit(raw) == expected
+
+
+def test_a_date_in_a_number_cell_is_invalid_and_says_it_is_a_date():
+    import datetime as dt
+    for raw in (dt.date(2025, 3, 1), dt.datetime(2025, 3, 1)):
+        v = normalize(raw)
+        assert isinstance(v, Invalid) and v.raw == "2025年3月1日（日期，不是数字）"
+    assert isinstance(normalize(dt.time(3, 15)), Invalid)

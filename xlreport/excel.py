@@ -377,19 +377,8 @@ def _read_official(book, run: Run) -> Located:
 
 def _grid_findings(report: Report, problems) -> list[Finding]:
     """The reader findings of a hand-made workbook, worded as ``xlreport check`` words them."""
-    missing: dict[str, list[str]] = {}
-    as_text: dict[str, list] = {}
-    for p in problems:
-        if p.code in ("row_missing", "column_missing"):
-            missing.setdefault(p.table, []).append(p.message.split("未找到", 1)[-1])
-        elif p.code == "text_number":
-            cell = report.format.cells[p.key]
-            as_text.setdefault(p.table, []).append(CellRef(p.key, cell.label, p.address))
-    out = [rule_finding("workbook.label_missing", table=tid, labels="；".join(labels))
-           for tid, labels in missing.items()]
-    out += [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                         cells=refs_text(refs)) for tid, refs in as_text.items()]
-    return out
+    from .readers.official import grid_findings
+    return grid_findings(report, problems)
 
 
 def locate(book, run: Run) -> Located:

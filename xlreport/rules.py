@@ -95,6 +95,8 @@ CHECK_RULES: tuple[CheckRule, ...] = (
     CheckRule("value.decimals", "金额小数位过多", ERROR, "{label}（{address}）为{value}，应为{kind}"),
     CheckRule("value.blank", "空白单元格", WARNING,
               "{where}有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
+    CheckRule("value.unit", "数字带单位", WARNING,
+              "{table}有{count}个数字连同单位填写：{cells}，已按数字读取（单位见表头，单元格只填数字）"),
     CheckRule("table.missing", "表格缺失", ERROR, "缺少{table}（{title}）"),
     CheckRule("layout.mixed", "表格版本混用", WARNING,
               "{table}使用{used}版格式，其余表格为{version}版格式"),
@@ -203,6 +205,12 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
               "{table}合计单元格的公式已被覆盖或删除：{cells}。合计已按填报数重新计算后比较"),
     CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
               "{table}有{count}个数字以文本形式保存：{cells}。Excel 的合计和校验公式不计入文本，请改为数值"),
+    CheckRule("workbook.number_as_text_unsummed", "数字以文本保存（合计未漏算）", WARNING,
+              "{table}有{count}个数字以文本形式保存：{cells}。合计没有漏算它们，已按数字检查；"
+              "建议改为数值，以免求和公式漏算"),
+    CheckRule("workbook.other_year", "另有其他年度的表格", WARNING, "{detail}"),
+    CheckRule("workbook.year_ambiguous", "多份表格无法确定年度", ERROR, "{detail}"),
+    CheckRule("workbook.formula_unevaluated", "公式无法计算", WARNING, "{detail}"),
     CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
               "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
 )

@@ -29,7 +29,7 @@ from ..model import Report
 from ..rules import RULES
 from ..values import Invalid, is_number, normalize
 from . import guard
-from .official import read_grid
+from .official import book_formulas, grid_findings, read_grid, with_formulas
 from .ooxml import Book, OoxmlError, _number, parse_range
 
 __all__ = ["read_workbook", "read_template_book", "rule_finding"]
@@ -324,21 +324,10 @@ def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[F
         raise guard.GuardError("workbook.unreadable", f"工作簿内容无法解析（{text[:80]}）") from None
     if CHECK_RESULT_SHEETS <= set(sheets):
         raise guard.GuardError("workbook.check_result", "检查结果工作簿")
+    if book is not None:  # calamine gives no formulas: a total saved without its result would read blank
+        sheets = with_formulas(sheets, book_formulas(book))
     report, problems = read_grid(sheets, fmt_hint)
     if sum(p.code == "table_missing" for p in problems) == len(report.format.tables):
         raise guard.GuardError("workbook.not_report", "没有找到任何官方表格")
-    findings: list[Finding] = []
-    missing = defaultdict(list)
-    as_text = defaultdict(list)
-    for p in problems:
-        if p.code in ("row_missing", "column_missing"):
-            missing[p.table].append(p.message.split("未找到", 1)[-1])
-        elif p.code == "text_number":
-            cell = report.format.cells[p.key]
-            as_text[p.table].append(CellRef(p.key, cell.label, p.address))
-    for tid, labels in missing.items():
-        findings.append(rule_finding("workbook.label_missing", table=tid, labels="；".join(labels)))
-    for tid, refs in as_text.items():
-        findings.append(rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                                     cells=refs_text(refs)))
+    findings = grid_findings(report, problems)
     return report, findings
