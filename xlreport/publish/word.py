@@ -1,0 +1,223 @@
+"""The document as a Word file (.docx, python-docx), typeset after GB/T 9704-2012: A4, type area
+156 mm x 225 mm, title in 2号小标宋, body in 3号仿宋 with 22 lines a page, headings 一、 in 3号黑体,
+page numbers in 4号 "— 1 —" (odd pages right, even pages left), tables in the template's layout
+with merged headers, header rows repeated, rows never split, table 三 kept on one page."""
+from __future__ import annotations
+
+import io
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from ..layout import layout
+from .document import DRAFT, DRAFT_NOTE, Document, Grid
+from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
+
+SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
+LINE = Pt(28.9)  # 225 mm / 22 lines
+TABLE_LINE = Pt(13)
+RED = RGBColor(0xC0, 0x00, 0x00)
+
+
+def _font_name(face: Face, local: bool) -> str:
+    return resolve(face)[0] if local else face.official
+
+
+def _set_font(run, name: str, size, bold: bool = False, color=None) -> None:
+    run.font.name = name
+    run.font.size = size
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+    if color is not None:
+        run.font.color.rgb = color
+
+
+def _para(container, text: str, name: str, size, *, align=None, indent: bool = True, line=LINE,
+          bold: bool = False, keep: bool = False, color=None):
+    p = container.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = line
+    fmt.space_before = fmt.space_after = Pt(0)
+    if indent:
+        fmt.first_line_indent = Pt(size.pt * 2)
+    if align is not None:
+        p.alignment = align
+    if keep:
+        fmt.keep_with_next = True
+    if text:
+        _set_font(p.add_run(text), name, size, bold, color)
+    return p
+
+
+def _page_number(footer, align) -> None:
+    """"— N —" with a PAGE field, in 4号 (GB/T 9704 7.5)."""
+    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    p.alignment = align
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(14)
+
+    def run(text=None):
+        r = p.add_run(text or "")
+        _set_font(r, "Times New Roman", SIZE_4)
+        return r
+
+    run("— ")
+    for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = run()
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            r._element.append(el)
+        elif instr.strip() == "PAGE":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instr
+            r._element.append(el)
+        else:
+            r.text = instr
+    run(" —")
+
+
+def _draft_header(header, name: str) -> None:
+    p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_font(p.add_run(f"{DRAFT}　{DRAFT_NOTE.split('：', 1)[1]}"), name, SIZE_4, True, RED)
+    _watermark(p)
+
+
+def _watermark(paragraph) -> None:
+    """Word's own text watermark (a VML WordArt shape in the header): 草稿 across every page."""
+    from lxml import etree
+
+    xml = (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:w10="urn:schemas-microsoft-com:office:word"><w:pict>'
+        '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/></v:shapetype>'
+        '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:380pt;height:190pt;rotation:315;'
+        'z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+        'fillcolor="#d8d8d8" stroked="f"><v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;{HEADING.fallbacks[0]}&quot;;font-size:1pt" string="{DRAFT}"/>'
+        '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>')
+    paragraph._p.append(etree.fromstring(xml))
+
+
+def _cell_margins(cell, pts: float = 2) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    mar = OxmlElement("w:tcMar")
+    for side in ("top", "bottom", "left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(pts * 20)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    tcpr.append(mar)
+
+
+def _row_props(row, header: bool) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+    if header:
+        trpr.append(OxmlElement("w:tblHeader"))
+
+
+def _widths(grid: Grid, fmt, total_mm: float) -> list[float]:
+    sheet = next(s for s in layout(fmt).sheets if s.table is not None and s.table.id == grid.table_id)
+    raw = [float(sheet.widths.get(c + 1, 9)) for c in range(grid.ncols)]
+    scale = total_mm / sum(raw)
+    return [w * scale for w in raw]
+
+
+def _table(document, grid: Grid, fmt, local: bool, keep_whole: bool) -> None:
+    name = _font_name(TABLE, local)
+    table = document.add_table(rows=grid.nrows, cols=grid.ncols)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = _widths(grid, fmt, 156)
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            cell.width = Mm(widths[i])
+    for i, col in enumerate(table.columns):
+        col.width = Mm(widths[i])
+    for i, row in enumerate(table.rows):
+        _row_props(row, i < grid.header_rows)
+    for c in grid.cells:
+        target = table.cell(c.row, c.col)
+        if c.rows > 1 or c.cols > 1:
+            target = target.merge(table.cell(c.row + c.rows - 1, c.col + c.cols - 1))
+        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _cell_margins(target)
+        p = target.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "rowhead" else WD_ALIGN_PARAGRAPH.CENTER
+        pf = p.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = TABLE_LINE
+        pf.space_before = pf.space_after = Pt(0)
+        if c.text:
+            _set_font(p.add_run(c.text), name, SIZE_5)
+    if keep_whole:  # every row kept with the next: Word and Writer keep the table on one page
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
+
+
+def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
+    """The .docx bytes.  ``local_fonts``: name the installed stand-ins of absent official fonts
+    (for a PDF made on this machine) instead of the official names."""
+    d = new_docx()
+    section = d.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    body, title = _font_name(BODY, local_fonts), _font_name(TITLE, local_fonts)
+    heading = _font_name(HEADING, local_fonts)
+    normal = d.styles["Normal"]
+    normal.font.name, normal.font.size = body, SIZE_3
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), body)
+    d.settings.odd_and_even_pages_header_footer = True
+    _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+    if doc.draft:
+        _draft_header(section.header, heading)
+        _draft_header(section.even_page_header, heading)
+    d.core_properties.title = doc.title
+    d.core_properties.author = doc.agency
+    # an empty first paragraph would push the title down a line: reuse python-docx's none
+    _para(d, doc.title, title, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=Pt(36))
+    _para(d, "", body, SIZE_3, indent=False)
+    for i, b in enumerate(doc.blocks):
+        if b.kind == "h1":
+            nxt = doc.blocks[i + 1] if i + 1 < len(doc.blocks) else None
+            _para(d, b.text, heading, SIZE_3, keep=True)
+        elif b.kind == "p":
+            _para(d, b.text, body, SIZE_3)
+        else:
+            _table(d, b.grid, fmt, local_fonts, keep_whole=b.grid.table_id == "三")
+    _para(d, "", body, SIZE_3, indent=False)
+    _para(d, "", body, SIZE_3, indent=False)
+    sign = _para(d, doc.agency, body, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    sign.paragraph_format.right_indent = Pt(SIZE_3.pt * 4)
+    if doc.date:
+        p = _para(d, doc.date, body, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        p.paragraph_format.right_indent = Pt(SIZE_3.pt * 4)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
