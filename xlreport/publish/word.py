@@ -20,7 +20,6 @@ from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
 
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
 LINE = Pt(28.9)  # 225 mm / 22 lines
-TABLE_LINE = Pt(13)
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 
@@ -135,20 +134,57 @@ def _row_props(row, header: bool) -> None:
         trpr.append(OxmlElement("w:tblHeader"))
 
 
-def _widths(grid: Grid, fmt, total_mm: float) -> list[float]:
-    sheet = next(s for s in layout(fmt).sheets if s.table is not None and s.table.id == grid.table_id)
-    raw = [float(sheet.widths.get(c + 1, 9)) for c in range(grid.ncols)]
-    scale = total_mm / sum(raw)
-    return [w * scale for w in raw]
+# per table: (font size, landscape page).  表三 and 表四 are set on landscape pages (GB/T 9704
+# 10.2 allows landscape tables) so that no row label and no column label wraps: every row of a
+# table is then one line of text, which is what readers of the published text get right.
+TABLE_SETUP = {"二": (Pt(10.5), False), "三": (Pt(8), True), "四": (Pt(9), True)}
+PORTRAIT_WIDTH, LANDSCAPE_WIDTH = 156, 225  # mm, the type area
+MIN_VALUE_MM = 11
+PAD_MM = 2.2
 
 
-def _table(document, grid: Grid, fmt, local: bool, keep_whole: bool) -> None:
+def _widths(grid: Grid, size, total_mm: float) -> list[float]:
+    """Column widths (mm) from the labels: a column is as wide as its longest one-column label
+    (a label merged down several rows, like 三、本年度办理结果, may wrap to two characters
+    a line), value columns at least ``MIN_VALUE_MM``; what is left goes to the value columns, or,
+    when too little is left, every column shrinks in proportion."""
+    ch = size.pt * 25.4 / 72
+    need = [0.0] * grid.ncols
+    value_cols = {c.col for c in grid.cells if not c.header}
+    for c in grid.cells:
+        if not c.header or c.cols != 1:
+            continue
+        chars = len(c.text)
+        if c.rows > 1 and c.style == "rowhead" and c.col + 1 < grid.ncols and c.col not in value_cols:
+            chars = min(chars, 7)
+        if c.col in value_cols:
+            chars = min(chars, 4)
+        need[c.col] = max(need[c.col], chars * ch + PAD_MM)
+    for col in value_cols:
+        need[col] = max(need[col], MIN_VALUE_MM)
+    for c in grid.cells:  # a merged label wider than the columns it spans widens them evenly
+        if c.header and c.cols > 1 and c.style != "block":
+            span = range(c.col, c.col + c.cols)
+            short = len(c.text) * ch + PAD_MM - sum(need[i] for i in span)
+            if short > 0:
+                for i in span:
+                    need[i] += short / c.cols
+    spare = total_mm - sum(need)
+    if spare >= 0:
+        grow = sorted(value_cols) or list(range(grid.ncols))
+        return [w + (spare / len(grow) if i in grow else 0) for i, w in enumerate(need)]
+    scale = total_mm / sum(need)
+    return [w * scale for w in need]
+
+
+def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
     name = _font_name(TABLE, local)
+    size, landscape = TABLE_SETUP.get(grid.table_id, (SIZE_5, False))
     table = document.add_table(rows=grid.nrows, cols=grid.ncols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    widths = _widths(grid, fmt, 156)
+    widths = _widths(grid, size, LANDSCAPE_WIDTH if landscape else PORTRAIT_WIDTH)
     for row in table.rows:
         for i, cell in enumerate(row.cells):
             cell.width = Mm(widths[i])
@@ -160,16 +196,19 @@ def _table(document, grid: Grid, fmt, local: bool, keep_whole: bool) -> None:
         target = table.cell(c.row, c.col)
         if c.rows > 1 or c.cols > 1:
             target = target.merge(table.cell(c.row + c.rows - 1, c.col + c.cols - 1))
-        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        # a column header merged down several rows sits on the bottom line with the other column
+        # labels, so each header line of the text holds whole labels in column order
+        down = c.header and c.rows > 1 and c.style in ("header", "note")
+        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM if down else WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _cell_margins(target)
         p = target.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "rowhead" else WD_ALIGN_PARAGRAPH.CENTER
         pf = p.paragraph_format
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = TABLE_LINE
+        pf.line_spacing = Pt(size.pt * 1.25)
         pf.space_before = pf.space_after = Pt(0)
         if c.text:
-            _set_font(p.add_run(c.text), name, SIZE_5)
+            _set_font(p.add_run(c.text), name, size)
     if keep_whole:  # every row kept with the next: Word and Writer keep the table on one page
         for row in table.rows[:-1]:
             for cell in row.cells:
@@ -177,16 +216,34 @@ def _table(document, grid: Grid, fmt, local: bool, keep_whole: bool) -> None:
                     p.paragraph_format.keep_with_next = True
 
 
+def _page(section, landscape: bool) -> None:
+    """A4 with the GB/T 9704 type area (156 x 225 mm), turned for a landscape table page."""
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        section.left_margin, section.right_margin = Mm(37), Mm(35)
+        section.top_margin, section.bottom_margin = Mm(28), Mm(26)
+        section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.header_distance, section.footer_distance = Mm(15), Mm(20)
+
+
+def _new_section(d, landscape: bool) -> None:
+    from docx.enum.section import WD_SECTION
+
+    _page(d.add_section(WD_SECTION.NEW_PAGE), landscape)
+
+
 def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
     """The .docx bytes.  ``local_fonts``: name the installed stand-ins of absent official fonts
     (for a PDF made on this machine) instead of the official names."""
     d = new_docx()
     section = d.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    _page(section, False)
     body, title = _font_name(BODY, local_fonts), _font_name(TITLE, local_fonts)
     heading = _font_name(HEADING, local_fonts)
     normal = d.styles["Normal"]
@@ -203,14 +260,22 @@ def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
     # an empty first paragraph would push the title down a line: reuse python-docx's none
     _para(d, doc.title, title, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=Pt(36))
     _para(d, "", body, SIZE_3, indent=False)
+    landscape = False
     for i, b in enumerate(doc.blocks):
+        nxt = doc.blocks[i + 1] if i + 1 < len(doc.blocks) else None
+        table = b.grid if b.kind == "table" else nxt.grid if (b.kind == "h1" and nxt and nxt.kind == "table") else None
+        want = bool(table is not None and TABLE_SETUP.get(table.table_id, (None, False))[1])
+        if want != landscape:
+            _new_section(d, want)
+            landscape = want
         if b.kind == "h1":
-            nxt = doc.blocks[i + 1] if i + 1 < len(doc.blocks) else None
             _para(d, b.text, heading, SIZE_3, keep=True)
         elif b.kind == "p":
             _para(d, b.text, body, SIZE_3)
         else:
-            _table(d, b.grid, fmt, local_fonts, keep_whole=b.grid.table_id == "三")
+            _table(d, b.grid, local_fonts, keep_whole=b.grid.table_id == "三")
+    if landscape:
+        _new_section(d, False)
     _para(d, "", body, SIZE_3, indent=False)
     _para(d, "", body, SIZE_3, indent=False)
     sign = _para(d, doc.agency, body, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
