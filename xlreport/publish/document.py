@@ -15,7 +15,7 @@ from ..model import Report
 from ..values import Invalid
 
 DRAFT = "草稿"
-DRAFT_NOTE = "草稿：本报告存在错误，未经核定，不得发布"
+DRAFT_NOTE = "草稿：本报告存在错误，未经核定，不得发布。"
 NO_DATA = "本年度未发生相关情况。"  # a table the report does not have (never seen in a template)
 NO_TEXT = "（未填写）"
 
@@ -69,6 +69,7 @@ class Block:
 @dataclass
 class Document:
     title: str
+    title_lines: list[str]  # the title broken for print where GB/T 9704 breaks it: after the agency
     blocks: list[Block]
     agency: str
     date: str  # 落款 date, e.g. 2025年1月20日 ("" when the workbook gives none)
@@ -166,5 +167,6 @@ def build(report: Report, findings=(), draft: bool = False) -> Document:
             blocks.append(Block("table", grid=table_grid(report, t.id)))
     text_section("s5")
     text_section("s6")
-    return Document(title_of(report), blocks, report.agency or "", date_text(report.published), draft,
+    lines = [report.agency, title_of(report)[len(report.agency):]] if report.agency else [title_of(report)]
+    return Document(title_of(report), lines, blocks, report.agency or "", date_text(report.published), draft,
                     list(findings), report.year, fmt.version)

@@ -42,9 +42,20 @@ def _set_font(run, name: str, size, bold: bool = False, color=None) -> None:
         run.font.color.rgb = color
 
 
+def _no_autospace(p) -> None:
+    """No extra space between Chinese and Latin letters or digits (Word's default adds it): the
+    text reads "2024年", not "2024 年", when copied or extracted from the PDF."""
+    ppr = p._p.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.append(el)
+
+
 def _para(container, text: str, name: str, size, *, align=None, indent: bool = True, line=LINE,
           bold: bool = False, keep: bool = False, color=None):
     p = container.add_paragraph()
+    _no_autospace(p)
     fmt = p.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = line
@@ -91,7 +102,7 @@ def _page_number(footer, align) -> None:
 def _draft_header(header, name: str) -> None:
     p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(p.add_run(f"{DRAFT}　{DRAFT_NOTE.split('：', 1)[1]}"), name, SIZE_4, True, RED)
+    _set_font(p.add_run(DRAFT_NOTE), name, SIZE_4, True, RED)
     _watermark(p)
 
 
@@ -141,6 +152,8 @@ TABLE_SETUP = {"二": (Pt(10.5), False), "三": (Pt(8), True), "四": (Pt(9), Tr
 PORTRAIT_WIDTH, LANDSCAPE_WIDTH = 156, 225  # mm, the type area
 MIN_VALUE_MM = 11
 PAD_MM = 2.2
+DIGIT_EM = 0.6  # a digit's width in em (Noto, SimSun, Times: about half an em)
+VALUE_GAP_MM = 5
 
 
 def _widths(grid: Grid, size, total_mm: float) -> list[float]:
@@ -162,6 +175,9 @@ def _widths(grid: Grid, size, total_mm: float) -> list[float]:
         need[c.col] = max(need[c.col], chars * ch + PAD_MM)
     for col in value_cols:
         need[col] = max(need[col], MIN_VALUE_MM)
+    for c in grid.cells:  # the longest number of a column, with room to stay apart from its neighbours
+        if not c.header and c.cols == 1:
+            need[c.col] = max(need[c.col], len(c.text) * ch * DIGIT_EM + VALUE_GAP_MM)
     for c in grid.cells:  # a merged label wider than the columns it spans widens them evenly
         if c.header and c.cols > 1 and c.style != "block":
             span = range(c.col, c.col + c.cols)
@@ -258,7 +274,15 @@ def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
     d.core_properties.title = doc.title
     d.core_properties.author = doc.agency
     # an empty first paragraph would push the title down a line: reuse python-docx's none
-    _para(d, doc.title, title, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=Pt(36))
+    # the title on one line when it fits the type area (about 20 characters of 2号), else broken
+    # after the agency, as GB/T 9704 7.3.3 breaks titles: at a word, not wherever the line ends
+    lines = [doc.title] if len(doc.title) <= 20 else doc.title_lines
+    head = _para(d, "", title, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=Pt(36))
+    for i, line in enumerate(lines):
+        r = head.add_run(line)
+        _set_font(r, title, SIZE_2)
+        if i + 1 < len(lines):
+            r.add_break()
     _para(d, "", body, SIZE_3, indent=False)
     landscape = False
     for i, b in enumerate(doc.blocks):
