@@ -469,3 +469,39 @@ def test_outputs_are_never_overwritten_without_force_nor_left_half_written(real_
     assert [p.name for p in tmp_path.iterdir()] == ["年报.html"]  # no temp file left behind
     with pytest.raises(PublishError):
         publish(book, tmp_path / "年报.html")
+
+
+# -- the ribbon button 生成发布稿 ------------------------------------------------------------------------
+
+def test_the_ribbon_button_publishes_the_open_workbook_beside_it(real_books, tmp_path, monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    from conftest import ROOT
+    from xlbook import book_json, remote_book
+    from xlreport import excel
+    from xlreport.libreoffice import recalculate
+
+    root = ET.parse(ROOT / "macros" / "customUI14.xml").getroot()
+    assert [el.get("label") for el in root.iter() if el.get("tag") == "publish"] == ["生成发布稿"]
+    good = real_books["2024_huaian-shi_1"][0]
+    bad = error_book(tmp_path)
+    recalc = dict(zip(("good", "bad"), recalculate([good, bad], tmp_path / "recalc")))  # cached values, as Excel has
+    out = tmp_path / "文档"
+    out.mkdir()
+    monkeypatch.setattr(excel, "_documents", lambda: out)  # a remote book has no folder of its own
+
+    book = remote_book(book_json(recalc["bad"]))
+    run = excel.on_ribbon("publish", book)
+    assert "未生成发布稿" in run.message and "四.total" not in run.message and "表四" in run.message
+    assert list(out.iterdir()) == []
+
+    book = remote_book(book_json(recalc["good"]))
+    run = excel.on_ribbon("publish", book)
+    assert run.message.startswith("已生成发布稿"), run.message
+    made = sorted(Path(p).suffix for p in run.filled)
+    assert made == sorted([".docx", ".html"] + ([".pdf"] if find_soffice() else []))
+    _, report, findings = real_books["2024_huaian-shi_1"]
+    assert_reads_back(out / f"{recalc['good'].stem}_发布稿.html", report, findings)
+    run = excel.on_ribbon("publish", book)  # again: new names, nothing overwritten
+    assert all("（2）" in p for p in run.filled)
+    assert [a["func"] for a in book.json()["actions"]][-1] == "alert"
