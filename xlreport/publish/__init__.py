@@ -10,7 +10,6 @@ A report with errors is refused (``Refused`` carries the findings) unless ``draf
 which marks every page 草稿.  Every output is written whole or not at all."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

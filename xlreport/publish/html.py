@@ -8,7 +8,6 @@ from html import escape
 from .document import DRAFT_NOTE, Document
 from .fonts import BODY, HEADING, TITLE
 
-_FONT = "font-family:{};"
 BODY_STYLE = f"font-family:{BODY.css};font-size:16pt;line-height:28pt;"
 TITLE_STYLE = f"font-family:{TITLE.css};font-size:22pt;text-align:center;font-weight:normal;margin:24pt 0;"
 H_STYLE = f"font-family:{HEADING.css};font-size:16pt;font-weight:normal;margin:0;text-indent:2em;"

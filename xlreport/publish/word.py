@@ -14,7 +14,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from ..layout import layout
 from .document import DRAFT, DRAFT_NOTE, Document, Grid
 from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
 
@@ -127,12 +126,12 @@ def _watermark(paragraph) -> None:
     paragraph._p.append(etree.fromstring(xml))
 
 
-def _cell_margins(cell, pts: float = 2) -> None:
+def _cell_margins(cell, vertical: float = 2, horizontal: float = 2) -> None:
     tcpr = cell._tc.get_or_add_tcPr()
     mar = OxmlElement("w:tcMar")
     for side in ("top", "bottom", "left", "right"):
         el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(int(pts * 20)))
+        el.set(qn("w:w"), str(int((vertical if side in ("top", "bottom") else horizontal) * 20)))
         el.set(qn("w:type"), "dxa")
         mar.append(el)
     tcpr.append(mar)
@@ -157,29 +156,36 @@ VALUE_GAP_MM = 5
 
 
 def _widths(grid: Grid, size, total_mm: float) -> list[float]:
-    """Column widths (mm) from the labels: a column is as wide as its longest one-column label
-    (a label merged down several rows, like 三、本年度办理结果, may wrap to two characters
-    a line), value columns at least ``MIN_VALUE_MM``; what is left goes to the value columns, or,
-    when too little is left, every column shrinks in proportion."""
+    """Column widths (mm) from the labels and the numbers, so that no row label and no number
+    wraps: a row-label column is as wide as its longest label; a label merged down several rows
+    (三、本年度办理结果) wraps to a few characters a line when it is long; column headers over
+    numbers wrap after three characters; a number column is as wide as its longest number with
+    room to stay apart.  Left-over width goes to the number columns; when there is too little,
+    the columns that may wrap give it up first."""
     ch = size.pt * 25.4 / 72
     need = [0.0] * grid.ncols
+    rigid = [False] * grid.ncols  # a row label or a number would wrap if it were narrower
     value_cols = {c.col for c in grid.cells if not c.header}
     for c in grid.cells:
         if not c.header or c.cols != 1:
             continue
         chars = len(c.text)
-        if c.rows > 1 and c.style == "rowhead" and c.col + 1 < grid.ncols and c.col not in value_cols:
-            chars = min(chars, 7)
         if c.col in value_cols:
-            chars = min(chars, 4)
+            chars = min(chars, 3)
+        elif c.rows > 1 and c.style == "rowhead" and chars > 8:
+            chars = 3
+        elif c.style == "rowhead" and c.rows == 1:
+            rigid[c.col] = True
         need[c.col] = max(need[c.col], chars * ch + PAD_MM)
     for col in value_cols:
         need[col] = max(need[col], MIN_VALUE_MM)
     for c in grid.cells:  # the longest number of a column, with room to stay apart from its neighbours
-        if not c.header and c.cols == 1:
-            need[c.col] = max(need[c.col], len(c.text) * ch * DIGIT_EM + VALUE_GAP_MM)
+        if not c.header and c.cols == 1 and c.text:
+            width = len(c.text) * ch * DIGIT_EM + VALUE_GAP_MM
+            if width >= need[c.col]:
+                need[c.col], rigid[c.col] = width, True
     for c in grid.cells:  # a merged label wider than the columns it spans widens them evenly
-        if c.header and c.cols > 1 and c.style != "block":
+        if c.header and c.cols > 1 and c.style not in ("block", "note"):
             span = range(c.col, c.col + c.cols)
             short = len(c.text) * ch + PAD_MM - sum(need[i] for i in span)
             if short > 0:
@@ -189,6 +195,10 @@ def _widths(grid: Grid, size, total_mm: float) -> list[float]:
     if spare >= 0:
         grow = sorted(value_cols) or list(range(grid.ncols))
         return [w + (spare / len(grow) if i in grow else 0) for i, w in enumerate(need)]
+    flexible = sum(w for w, r in zip(need, rigid) if not r)
+    if flexible > -spare:
+        scale = (flexible + spare) / flexible
+        return [w if r else w * scale for w, r in zip(need, rigid)]
     scale = total_mm / sum(need)
     return [w * scale for w in need]
 
@@ -216,12 +226,12 @@ def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
         # labels, so each header line of the text holds whole labels in column order
         down = c.header and c.rows > 1 and c.style in ("header", "note")
         target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM if down else WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_margins(target)
+        _cell_margins(target, 2 if size.pt > 9 else 1)
         p = target.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "rowhead" else WD_ALIGN_PARAGRAPH.CENTER
         pf = p.paragraph_format
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(size.pt * 1.25)
+        pf.line_spacing = Pt(size.pt * (1.25 if size.pt > 9 else 1.2))
         pf.space_before = pf.space_after = Pt(0)
         if c.text:
             _set_font(p.add_run(c.text), name, size)
