@@ -190,6 +190,24 @@ def test_generated_reports_read_back_exactly_from_html_and_word(tmp_path, report
         assert_reads_back(out, read, findings)
 
 
+@SETTINGS
+@given(consistent_reports(), texts, st.data())
+def test_generated_reports_with_blank_cells_read_back_blank_from_html_and_word(tmp_path, report, text, data):
+    """Blank inputs stay blank (never 0) and read back blank, with the same value.blank warnings."""
+    keys = data.draw(st.lists(st.sampled_from([c.key for c in report.format.inputs]), min_size=1, max_size=12))
+    for key in keys:
+        report.values[key] = None
+    from xlreport import derive_totals
+    report.values.update(derive_totals(report))
+    book, read, findings = _generated(tmp_path, report, text)
+    assert all(read.values[k] is None for k in keys)
+    assert any(f.rule == "value.blank" for f in findings)
+    for ext in (".html", ".docx"):
+        out = tmp_path / f"年报{ext}"
+        publish(book, out, force=True, draft=any(f.is_error for f in findings))
+        assert_reads_back(out, read, findings)
+
+
 @needs_pdf
 @settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -211,17 +211,17 @@ def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = _widths(grid, size, LANDSCAPE_WIDTH if landscape else PORTRAIT_WIDTH)
-    for row in table.rows:
-        for i, cell in enumerate(row.cells):
-            cell.width = Mm(widths[i])
     for i, col in enumerate(table.columns):
         col.width = Mm(widths[i])
     for i, row in enumerate(table.rows):
         _row_props(row, i < grid.header_rows)
+    # the cells of the unmerged grid, listed once (python-docx's table.cell() walks the whole table)
+    cells = table._cells
+    for i, cell in enumerate(cells):
+        cell.width = Mm(widths[i % grid.ncols])
+    line = Pt(size.pt * (1.25 if size.pt > 9 else 1.2))
     for c in grid.cells:
-        target = table.cell(c.row, c.col)
-        if c.rows > 1 or c.cols > 1:
-            target = target.merge(table.cell(c.row + c.rows - 1, c.col + c.cols - 1))
+        target = cells[c.row * grid.ncols + c.col]
         # a column header merged down several rows sits on the bottom line with the other column
         # labels, so each header line of the text holds whole labels in column order
         down = c.header and c.rows > 1 and c.style in ("header", "note")
@@ -231,15 +231,15 @@ def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c.style == "rowhead" else WD_ALIGN_PARAGRAPH.CENTER
         pf = p.paragraph_format
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(size.pt * (1.25 if size.pt > 9 else 1.2))
+        pf.line_spacing = line
         pf.space_before = pf.space_after = Pt(0)
+        if keep_whole and c.row + c.rows < grid.nrows:  # rows kept together: 表三 stays on one page
+            pf.keep_with_next = True
         if c.text:
             _set_font(p.add_run(c.text), name, size)
-    if keep_whole:  # every row kept with the next: Word and Writer keep the table on one page
-        for row in table.rows[:-1]:
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    p.paragraph_format.keep_with_next = True
+    for c in grid.cells:  # merged last: the rectangles are disjoint, so each merge leaves the others' cells
+        if c.rows > 1 or c.cols > 1:
+            cells[c.row * grid.ncols + c.col].merge(cells[(c.row + c.rows - 1) * grid.ncols + c.col + c.cols - 1])
 
 
 def _page(section, landscape: bool) -> None:
