@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin"]
+COMMANDS = ["template", "check", "aggregate", "audit", "import_", "addin", "publish"]
 
 
 # argparse's own messages, said in Chinese (pattern -> replacement)

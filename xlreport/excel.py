@@ -800,3 +800,55 @@ def on_ribbon(tag: str, book=None) -> Run | None:
 
 __all__ = ["ACTIONS", "NotAReport", "Protection", "Run", "check_book", "clear_book", "fill_book", "locate",
            "new_template", "on_ribbon", "show_help"]
+
+
+def publish_book(book, arg: str = "", *, folder: Path | None = None) -> Run:
+    """生成发布稿: the open workbook, read and checked as 校验 does, written beside it as the
+    document to publish (.docx and .html, and .pdf when LibreOffice is installed; see
+    ``xlreport.publish``).  A report with errors is refused, with its first errors said; the tag
+    ``publish:draft`` writes drafts marked 草稿 instead.  Existing files are never overwritten:
+    a new name gets （2）, （3）…"""
+    from .libreoffice import find_soffice
+    from .publish import PublishError, publish_report
+
+    run = Run("publish")
+    if book is None:
+        raise NotAReport("请先打开要生成发布稿的年度报告工作簿，再点此按钮。")
+    located = locate(book, run)
+    _refuse_foreign_result(located)
+    run.kind = located.kind
+    run.findings = content_findings(located.report) + located.reader + check(located.report)
+    errors = [f for f in run.findings if f.severity == ERROR]
+    draft = arg == "draft"
+    if errors and not draft:
+        shown = "\n".join(f"· {f.message}" for f in errors[:5]) + ("\n……" if len(errors) > 5 else "")
+        _alert(book, run, f"报告有 {len(errors)} 处错误，未生成发布稿：\n{shown}\n请先点“校验”查看并修改后再生成。")
+        return run
+    if folder is None:
+        where = Path(str(book.fullname))
+        folder = where.parent if where.is_absolute() and where.parent.is_dir() else _documents()
+    stem = f"{Path(str(book.name)).stem}_{'发布稿草稿' if draft else '发布稿'}"
+    kinds = [".docx", ".html"] + ([".pdf"] if find_soffice() else [])
+    outputs = []
+    for suffix in kinds:
+        path, n = Path(folder) / f"{stem}{suffix}", 2
+        while path.exists():
+            path, n = Path(folder) / f"{stem}（{n}）{suffix}", n + 1
+        outputs.append(path)
+    try:
+        result = publish_report(located.report, run.findings, outputs, draft=draft, source=str(book.name))
+    except PublishError as e:
+        raise NotAReport(str(e)) from None
+    run.filled = [str(p) for p in result.outputs]
+    warnings = len(run.findings) - len(errors)
+    lines = [f"已生成{'草稿（每页标有“草稿”）' if draft else '发布稿'}："] + [f"  {p}" for p in result.outputs]
+    if warnings:
+        lines.append(f"有 {warnings} 条提示（不影响发布），可点“校验”查看。")
+    if ".pdf" not in kinds:
+        lines.append("未安装 LibreOffice，未生成 PDF（可用 Word 打开 .docx 另存为 PDF）。")
+    _alert(book, run, "\n".join(lines))
+    return run
+
+
+ACTIONS["publish"] = lambda book, arg: publish_book(book, arg)
+__all__.append("publish_book")

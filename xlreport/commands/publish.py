@@ -1,0 +1,104 @@
+"""``xlreport publish``: the checked workbook as the document to publish (.docx, .html, .pdf)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+KIND_NAMES = {"docx": ".docx", "html": ".html", "pdf": ".pdf"}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "publish", help="把校验通过的工作簿生成发布稿（Word、网页 HTML、PDF）和开放数据（CSV、JSON）",
+        description="读取并校验填好的年度报告工作簿（也可以是 aggregate 生成的汇总表），生成按官方格式排版的发布稿："
+                    "标题、开头段、一至六部分及表二、表三、表四（标签与合并表头同模板）、落款。"
+                    "有错误的报告不生成发布稿（列出与 check 相同的问题），加 --draft 时生成每页标有“草稿”的稿子。"
+                    "退出码：0 已生成，1 报告有错误或无法读取，2 用法或输出问题，3 内部错误。")
+    p.add_argument("paths", nargs="+", metavar="工作簿", help="工作簿文件；用 --out-dir 时可给多个文件或文件夹")
+    p.add_argument("-o", "--output", action="append", metavar="文件", default=[],
+                   help="输出文件：.docx、.html 或 .pdf（可重复给出，一次生成多种）")
+    p.add_argument("--out-dir", metavar="文件夹", help="把每个工作簿的发布稿写入此文件夹（文件名同工作簿）")
+    p.add_argument("--to", action="append", choices=sorted(KIND_NAMES), metavar="格式", default=[],
+                   help="与 --out-dir 一起用：生成的格式 docx、html、pdf（可重复；默认 docx）")
+    p.add_argument("--data", metavar="文件", help="同时输出表格数据（长表：单位、年度、格式、表、行、列、数值）："
+                                                  ".csv 或 .json；与 --out-dir 一起用时写 csv 或 json")
+    p.add_argument("--draft", action="store_true", help="报告有错误也生成，每页标“草稿”")
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    p.set_defaults(handler=run)
+
+
+def _usage(message: str) -> int:
+    print(f"用法错误：{message}", file=sys.stderr)
+    return 2
+
+
+def _print_findings(findings, out) -> None:
+    from ..rules import SEVERITY_LABELS
+
+    for f in findings:
+        print(f"  [{SEVERITY_LABELS.get(f.severity, f.severity)}] {f.rule}：{f.message}", file=out)
+
+
+def _one(path, outputs, data, args) -> int:
+    from ..publish import PublishError, Refused, publish
+
+    try:
+        result = publish(path, outputs, draft=args.draft, force=args.force, data=data)
+    except Refused as e:
+        print(f"错误：{e}", file=sys.stderr)
+        _print_findings(sorted(e.findings, key=lambda f: not f.is_error), sys.stderr)
+        return 1
+    except PublishError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return e.code
+    errors, warnings = result.errors, result.warnings
+    if errors:
+        print(f"“{path}”有 {len(errors)} 处错误，已按 --draft 生成草稿（每页标有“草稿”）：")
+        _print_findings(errors, sys.stdout)
+    if warnings:
+        print(f"“{path}”有 {len(warnings)} 条提示（不影响发布）：")
+        _print_findings(warnings, sys.stdout)
+    for note in result.notes:
+        print(f"字体：{note}")
+    for o in result.outputs:
+        print(f"已生成：{o}")
+    return 0
+
+
+def run(args) -> int:
+    from ..readers.guard import listed
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return _usage(f"找不到：{'、'.join(missing)}")
+    if args.out_dir is None:
+        if args.to:
+            return _usage("--to 只能与 --out-dir 一起使用")
+        if len(args.paths) != 1 or Path(args.paths[0]).is_dir():
+            return _usage("多个工作簿或文件夹请用 --out-dir 指定输出文件夹")
+        if not args.output and args.data is None:
+            return _usage("请用 -o 指定输出文件（.docx、.html 或 .pdf），或用 --out-dir 指定文件夹")
+        return _one(args.paths[0], args.output, args.data, args)
+    if args.output:
+        return _usage("-o 与 --out-dir 不能同时使用")
+    folder = Path(args.out_dir)
+    if not folder.is_dir():
+        return _usage(f"输出文件夹“{folder}”不存在")
+    if args.data is not None and args.data.lower().lstrip(".") not in ("csv", "json"):
+        return _usage("与 --out-dir 一起用时，--data 应为 csv 或 json")
+    files = listed(args.paths)
+    if not files:
+        return _usage(f"在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿")
+    kinds = [KIND_NAMES[k] for k in dict.fromkeys(args.to or ["docx"])]
+    codes = []
+    for f in files:
+        outputs = [folder / f"{f.stem}{k}" for k in kinds]
+        data = folder / f"{f.stem}.{args.data.lower().lstrip('.')}" if args.data else None
+        try:
+            codes.append(_one(f, outputs, data, args))
+        except Exception as e:  # one bad file does not stop the folder
+            print(f"内部错误：处理“{f}”时出错：{type(e).__name__}: {e}", file=sys.stderr)
+            codes.append(3)
+    done = sum(c == 0 for c in codes)
+    print(f"共 {len(codes)} 个工作簿：已生成 {done} 个，未生成 {len(codes) - done} 个。")
+    return max(codes) if codes else 0

@@ -1,0 +1,161 @@
+"""Publishing: the checked workbook becomes the document the agency puts on its website.
+
+    from xlreport.publish import publish, Refused
+    result = publish("年报.xlsx", ["年报.docx", "年报.html", "年报.pdf"], data="年报.csv")
+
+An adapter: it reads the workbook with the workbook reader, checks it with the one engine,
+builds the document from the format and the template layout (``document``) and writes it
+(``html``, ``word``, ``pdf`` through LibreOffice Writer; ``data`` for the long-form tables).
+A report with errors is refused (``Refused`` carries the findings) unless ``draft=True``,
+which marks every page 草稿.  Every output is written whole or not at all."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine import Finding, check
+from ..model import Report
+from ..output import OutputError, check_target, write_atomic
+from . import data as open_data
+from .document import Document, build
+
+KINDS = (".docx", ".html", ".pdf")
+WORKBOOK_ONLY = "workbook."  # findings about the workbook file itself, which no document carries
+
+__all__ = ["KINDS", "Published", "PublishError", "Refused", "publish", "publish_report", "read_checked",
+           "document_of"]
+
+
+class PublishError(Exception):
+    """A Chinese message; ``code`` is the exit code (1 unreadable report, 2 usage or output problem)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+class Refused(PublishError):
+    """The report has errors and was not published (``draft`` not asked for)."""
+
+    def __init__(self, source: str, findings: list[Finding]):
+        n = sum(f.is_error for f in findings)
+        super().__init__(f"“{source}”有 {n} 处错误，未生成发布稿（修改后重新校验，或加 --draft 生成草稿）", 1)
+        self.findings = findings
+
+
+@dataclass
+class Published:
+    source: str
+    report: Report
+    findings: list[Finding]
+    outputs: list[Path] = field(default_factory=list)
+    draft: bool = False
+    notes: list[str] = field(default_factory=list)  # font fallbacks used for the PDF
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+
+def read_checked(path) -> tuple[Report, list[Finding]]:
+    """Read a workbook and check it: the same findings as ``xlreport check``."""
+    from ..batch import check_workbook
+
+    report, findings = check_workbook(path)
+    if report is None:
+        message = findings[0].message if findings else "无法读取"
+        raise PublishError(f"无法读取“{path}”：{message}", 1)
+    return report, findings
+
+
+def document_of(report: Report, findings=(), draft: bool = False) -> Document:
+    return build(report, findings, draft)
+
+
+def _suffix(path) -> str:
+    return Path(path).suffix.lower()
+
+
+def _check(path: Path, force: bool) -> None:
+    try:
+        check_target(path, force)
+    except OutputError as e:
+        raise PublishError(str(e)) from None
+
+
+def _targets(outputs, data, force: bool) -> tuple[list[Path], Path | None]:
+    outs = [Path(outputs)] if isinstance(outputs, (str, Path)) else [Path(o) for o in outputs or ()]
+    for o in outs:
+        if _suffix(o) not in KINDS:
+            raise PublishError(f"输出文件“{o}”应以 {'、'.join(KINDS)} 之一结尾")
+        _check(o, force)
+    data_path = None
+    if data is not None:
+        data_path = Path(data)
+        if _suffix(data_path) not in open_data.KINDS:
+            raise PublishError(f"数据文件“{data_path}”应以 {'、'.join(open_data.KINDS)} 之一结尾")
+        _check(data_path, force)
+    if not outs and data_path is None:
+        raise PublishError("没有指定输出文件")
+    return outs, data_path
+
+
+def publish_report(report: Report, findings, outputs=(), *, draft: bool = False, force: bool = False,
+                   data=None, source: str | None = None) -> Published:
+    """Publish an already read and checked report (the roll-up of ``aggregate``, the add-in's book)."""
+    source = source or report.source or report.agency or "报告"
+    outs, data_path = _targets(outputs, data, force)
+    if any(f.is_error for f in findings) and not draft:
+        raise Refused(source, list(findings))
+    doc = build(report, findings, draft=draft)
+    result = Published(source, report, list(findings), draft=draft)
+    rendered: list[tuple[Path, bytes]] = []
+    for o in outs:
+        rendered.append((o, _render(doc, report, _suffix(o), result)))
+    if data_path is not None:
+        rendered.append((data_path, open_data.render(report, _suffix(data_path))))
+    try:
+        for path, content in rendered:  # everything rendered first: no output is left half-made
+            result.outputs.append(write_atomic(path, content))
+    except OutputError as e:
+        raise PublishError(str(e)) from None
+    return result
+
+
+def _render(doc: Document, report: Report, suffix: str, result: Published) -> bytes:
+    if suffix == ".html":
+        from . import html
+        return html.render(doc).encode("utf-8")
+    if suffix == ".docx":
+        from . import word
+        return word.render(doc, report.format)
+    from ..libreoffice import LibreOfficeError
+    from . import pdf
+    from .fonts import fallbacks_used
+
+    try:
+        content = pdf.render(doc, report.format)
+    except LibreOfficeError as e:
+        raise PublishError(f"无法生成 PDF：{e}", 2) from None
+    result.notes = fallbacks_used()
+    return content
+
+
+def publish(workbook, outputs=(), *, draft: bool = False, force: bool = False, data=None) -> Published:
+    """Read, check and publish one workbook into ``outputs`` (.docx/.html/.pdf paths) and ``data``
+    (.csv/.json).  Raises ``Refused`` for a report with errors (unless ``draft``), ``PublishError``
+    for an unreadable workbook or an output that cannot be written."""
+    if isinstance(outputs, (str, Path)):
+        outputs = [outputs]
+    _targets(outputs, data, force)  # a bad target is said before the workbook is read
+    report, findings = read_checked(workbook)
+    return publish_report(report, findings, outputs, draft=draft, force=force, data=data, source=str(workbook))
+
+
+def same_findings(findings) -> list[Finding]:
+    """The findings a published document can carry: all but those about the workbook file."""
+    return [f for f in findings if not f.rule.startswith(WORKBOOK_ONLY)]
