@@ -153,9 +153,40 @@ def test_install_elsewhere_prints_steps(capsys):
 def test_install_commands_use_xlwings_installer(tmp_path):
     win = addin.install_commands(tmp_path / "x.xlam", "win32")
     mac = addin.install_commands(tmp_path / "x.xlam", "darwin")
-    assert [c[3:5] for c in win] == [["addin", "install"], ["config", "create"]]
-    assert [c[3:5] for c in mac] == [["addin", "install"], ["config", "create"], ["runpython", "install"]]
-    assert "--force" not in sum(win, [])  # an existing interpreter setting is kept
+    assert [c[3:5] for c in win] == [["addin", "install"]]
+    assert [c[3:5] for c in mac] == [["addin", "install"], ["runpython", "install"]]
+    # xlwings' "config create" writes ~/.xlwings/xlwings.conf, which the xlreport add-in never reads
+    assert not any("config" in c for c in win + mac)
+
+
+class _Proc:
+    def __init__(self, stdout, returncode=0):
+        self.stdout, self.stderr, self.returncode = stdout, "", returncode
+
+
+@pytest.mark.parametrize("output, ok", [
+    ("Successfully installed the xlwings add-in! Please restart Excel.", True),
+    ("Error: Failed to install the add-in: If Excel is running, quit Excel and try again.", False),
+    ("PermissionError(13, 'Permission denied')", False),
+])
+def test_install_fails_loudly_when_xlwings_did_not_copy(tmp_path, monkeypatch, output, ok):
+    """xlwings' installer prints its failure and exits 0: install reads what it printed."""
+    monkeypatch.setattr(addin.Path, "home", classmethod(lambda cls: tmp_path))
+    calls = []
+
+    def runner(cmd):
+        calls.append(cmd)
+        return _Proc(output)
+
+    if ok:
+        out = addin.install(platform="win32", runner=runner)
+        conf = tmp_path / ".xlreport" / "xlreport.conf"
+        assert "xlreport.conf" in out and conf.is_file()
+    else:
+        with pytest.raises(addin.AddinError, match="加载项没有装入 Excel"):
+            addin.install(platform="win32", runner=runner)
+        assert not (tmp_path / ".xlreport").exists()  # no config for an add-in that is not there
+    assert len(calls) == 1
 
 
 def test_installed_package_finds_the_macros(tmp_path):

@@ -14,14 +14,22 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 import shutil
 import sys
 import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from xml.etree import ElementTree as ET
 
 from .output import OutputError, check_target, write_atomic
+
+DIST_NAME = "xlreport-gov"  # the distribution name ("xlreport" on the package index is another project)
+INSTALL_HINT = ("在 xlreport 源码目录中运行：pip install \".[excel]\"，"
+                "或安装离线包（xlreport addin bundle）中的 xlreport_gov-*.whl")
+PROJECT_NAME = "xlreport"  # the add-in's xlwings project name: its config file and config sheet
+QUICKSTART_PROJECT = 'Public Const PROJECT_NAME As String = "myaddin"'
+WORKBOOK_PATH_DEFAULT = 'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")'
 
 CALLBACK_MODULE = "XlreportRibbon"
 SAMPLE_MODULE = "RibbonMyAddin"  # the sample callback module of xlwings' ribbon template
@@ -73,7 +81,7 @@ def xlwings_dir() -> Path:
     try:
         import xlwings
     except ImportError:
-        raise AddinError("未安装 xlwings。请先运行：pip install \"xlreport[excel]\"") from None
+        raise AddinError(f"未安装 xlwings。{INSTALL_HINT}") from None
     return Path(xlwings.__file__).resolve().parent
 
 
@@ -100,7 +108,7 @@ def _with_vba(src: Path, dst: Path) -> None:
     try:
         from pyopenvba import ExcelFile
     except ImportError:
-        raise AddinError("未安装 pyopenvba。请运行：pip install \"xlreport[excel]\"") from None
+        raise AddinError(f"未安装 pyopenvba。{INSTALL_HINT}") from None
     shutil.copyfile(src, dst)
     with ExcelFile(str(dst)) as wb:
         project = wb.vba_project()
@@ -110,7 +118,28 @@ def _with_vba(src: Path, dst: Path) -> None:
         if CALLBACK_MODULE in names:
             project.delete_module(CALLBACK_MODULE)
         project.add_module(CALLBACK_MODULE, callback_source())
+        module = project.get_module(XLWINGS_MODULE)
+        module.body = xlwings_module_body(module.body)
         wb.save(str(dst))
+
+
+XLWINGS_MODULE = "xlwings"
+
+
+def xlwings_module_body(body: str) -> str:
+    """xlwings' VBA module as the add-in needs it: its own project name (so it reads
+    ``%USERPROFILE%\\.xlreport\\xlreport.conf`` / ``~/Library/Containers/com.microsoft.Excel/Data/xlreport.conf``
+    and an ``xlreport.conf`` sheet, which ``xlreport addin install`` writes), and the clerk's
+    folder kept out of Python's path unless a config says otherwise.  Each text must be
+    found as expected: a changed xlwings template stops the build instead of giving a wrong add-in."""
+    for old, new, times in ((QUICKSTART_PROJECT, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"', (1,)),
+                            (WORKBOOK_PATH_DEFAULT, WORKBOOK_PATH_DEFAULT.replace('"true"', '"false"'), (1, 2))):
+        n = body.count(old)  # the path default: RunPython, and the UDF command the add-in never uses
+        if n not in times:
+            raise AddinError(f"xlwings {xlwings_version()} 的加载项模板与预期不同（“{old}”出现 {n} 次），"
+                             "无法生成加载项；请安装 setup.cfg 允许的 xlwings 版本")
+        body = body.replace(old, new)
+    return body
 
 
 def _rels(data: bytes) -> bytes:
@@ -189,44 +218,151 @@ def build(path, *, force: bool = False, template: Path | None = None) -> Path:
         raise AddinError(str(e)) from None
 
 
+# -- the add-in's config: which Python its buttons start -------------------------------------------
+
+MAC_CONTAINER = ("Library", "Containers", "com.microsoft.Excel", "Data")
+
+
+def config_path(platform: str, home: str) -> str:
+    r"""Where the built add-in's VBA (xlwings' ``GetConfigFilePath`` with PROJECT_NAME xlreport)
+    looks for its user config: ``%USERPROFILE%\.xlreport\xlreport.conf`` on Windows; on macOS
+    the sandboxed Excel's home, ``~/Library/Containers/com.microsoft.Excel/Data/xlreport.conf``."""
+    if platform.startswith("win"):
+        return str(PureWindowsPath(home, f".{PROJECT_NAME}", f"{PROJECT_NAME}.conf"))
+    return str(PurePosixPath(home, *MAC_CONTAINER, f"{PROJECT_NAME}.conf"))
+
+
+def detect_conda(prefix: str, platform: str, real=Path) -> tuple[str, str] | None:
+    """(conda base folder, environment name) when ``prefix`` is a conda environment."""
+    pure = PureWindowsPath if platform.startswith("win") else PurePosixPath
+    p = pure(prefix)
+    if not real(str(p / "conda-meta")).is_dir():
+        return None
+    if real(str(p / "condabin")).is_dir():
+        return str(p), "base"
+    if p.parent.name.lower() == "envs":
+        return str(p.parent.parent), p.name
+    return None
+
+
+def config_settings(platform: str, executable: str, *, home: str, conda: tuple[str, str] | None = None,
+                    wrapper: str | None = None) -> list[tuple[str, str]]:
+    """The settings ``xlreport addin install`` writes for the add-in (xlwings' config keys)."""
+    if platform.startswith("win"):
+        exe = executable
+        if not exe.isascii():
+            # VBA reads the file in the ANSI code page; a user folder in Chinese is spelled
+            # through %USERPROFILE%, which xlwings expands (WScript.ExpandEnvironmentStrings)
+            h = PureWindowsPath(home)
+            try:
+                rest = PureWindowsPath(exe).relative_to(h)
+                exe = "%USERPROFILE%\\" + str(rest)
+            except ValueError:
+                pass
+        out = [("INTERPRETER_WIN", exe)]
+        if conda:
+            out += [("CONDA PATH", conda[0]), ("CONDA ENV", conda[1])]
+    else:
+        # AppleScript puts the interpreter into a shell command unquoted: a path with spaces or
+        # other than plain ASCII goes through a small script in ~/.xlreport
+        out = [("INTERPRETER_MAC", wrapper if wrapper and not _shell_safe(executable) else executable)]
+    out.append(("ADD_WORKBOOK_TO_PYTHONPATH", "False"))  # the clerk's folder is no module folder
+    return out
+
+
+def _shell_safe(path: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9_./+-]+", path))
+
+
+def _config_text(settings) -> str:
+    for key, value in settings:
+        if '"' in value:
+            raise AddinError(f"路径中含有双引号，xlwings 的配置文件无法记录：{value}")
+    return "".join(f'"{k}","{v}"\r\n' for k, v in settings)  # the format of VBA's Write #
+
+
+def write_config(platform: str, executable: str | None = None, *, home: str | None = None, real=Path,
+                 prefix: str | None = None, codepage: str | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Write the add-in's user config for ``executable`` (default: this Python).  ``home`` is the
+    user's home as the target system spells it, ``real`` maps such a path to the file to write
+    (both only differ in tests).  Returns the config path and the settings."""
+    executable = executable or sys.executable
+    home = home if home is not None else str(Path.home())
+    prefix = prefix if prefix is not None else sys.prefix
+    wrapper = None
+    if not platform.startswith("win") and not _shell_safe(executable):
+        wrapper = str(PurePosixPath(home, f".{PROJECT_NAME}", "python"))
+        w = real(wrapper)
+        w.parent.mkdir(parents=True, exist_ok=True)
+        w.write_text(f"#!/bin/sh\nexec {shlex.quote(executable)} \"$@\"\n", encoding="utf-8")
+        w.chmod(0o755)
+    conda = detect_conda(prefix, platform, real) if platform.startswith("win") else None
+    settings = config_settings(platform, executable, home=home, conda=conda, wrapper=wrapper)
+    text = _config_text(settings)
+    codepage = codepage or ("mbcs" if sys.platform.startswith("win") else "ascii")
+    try:
+        data = text.encode(codepage)
+    except UnicodeEncodeError:
+        raise AddinError("Python 的安装路径含有本机 Excel 无法从配置文件读出的字符（VBA 按系统代码页读取）："
+                         f"{executable}。请把 Python 或虚拟环境装在只含英文字母和数字的路径下，"
+                         "或装在自己的用户文件夹内。") from None
+    path = config_path(platform, home)
+    target = real(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    return path, settings
+
+
 MANUAL_STEPS = """\
 本机不是 Windows 或 macOS，无法自动安装 Excel 加载项（WPS 表格不支持 xlwings 功能区，
 但模板自带的合计公式和“校验”表在 WPS 中照常可用）。
 请在装有 Excel 的 Windows 或 macOS 电脑上：
-  1. pip install "xlreport[excel]"（加载项须用那台电脑上的 xlwings 生成；本机为 {version}）
+  1. 安装 xlreport（{hint}；加载项须用那台电脑上的 xlwings 生成，本机为 {version}）
   2. xlreport addin install
-     （自动完成：生成加载项、装入 Excel 启动文件夹、在 ~/.xlwings/xlwings.conf 中记下 Python 解释器；
-       macOS 上还会安装 xlwings 的 AppleScript 文件）
-也可以手工：xlreport addin build -o xlreport.xlam，再在 Excel 中“文件—选项—加载项—管理 Excel 加载项—浏览”选中它。
+     （自动完成：生成加载项、装入 Excel 启动文件夹、在加载项自己的配置文件
+       （Windows：%USERPROFILE%\\.xlreport\\xlreport.conf；macOS：~/Library/Containers/com.microsoft.Excel/Data/xlreport.conf）
+       中记下装有 xlreport 的 Python；macOS 上还会安装 xlwings 的 AppleScript 文件）
+也可以手工：xlreport addin build -o xlreport.xlam，在 Excel 中“文件—选项—加载项—管理 Excel 加载项—浏览”选中它，
+再在那台电脑上运行 xlreport addin doctor 查看解释器设置。
+不能联网的电脑：在能联网的电脑上运行 xlreport addin bundle 生成离线安装包，拷过去双击其中的安装脚本。
 详见 xlreport 项目 README 的“Excel 功能区加载项”一节。"""
 
 
 def install_commands(path, platform: str) -> list[list[str]]:
-    """The xlwings CLI calls that install the add-in on ``platform``."""
+    """The xlwings CLI calls that install the add-in on ``platform`` (the interpreter setting is
+    written by :func:`write_config`, not by ``xlwings config create``, whose file this add-in
+    does not read)."""
     cli = [sys.executable, "-m", "xlwings.cli"]
-    cmds = [cli + ["addin", "install", "--file", str(path)],
-            cli + ["config", "create"]]  # interpreter setting; an existing file is kept
+    cmds = [cli + ["addin", "install", "--file", str(path)]]
     if platform == "darwin":
         cmds.append(cli + ["runpython", "install"])  # the AppleScript file RunPython needs on macOS
     return cmds
 
 
+INSTALLED = "Successfully installed"  # what xlwings' installer prints once the file is copied
+
+
 def install(*, platform: str | None = None, runner=None) -> str:
-    """Build the add-in and install it through xlwings' own installer (copied into Excel's
-    XLSTART folder), set the interpreter in xlwings' user config (kept if present) and, on
-    macOS, install xlwings' AppleScript.  Elsewhere raises AddinError with the manual steps.
-    Returns xlwings' output."""
+    """Build the add-in, install it through xlwings' own installer (copied into Excel's XLSTART
+    folder), and write the add-in's config with this Python.  xlwings' installer reports a failed
+    copy only in its output (exit code 0), so that output is checked.  Elsewhere raises
+    AddinError with the manual steps.  Returns what was done, for the user."""
     platform = platform or sys.platform
     if not (platform.startswith("win") or platform == "darwin"):
-        raise AddinError(MANUAL_STEPS.format(version=xlwings_version()))
+        raise AddinError(MANUAL_STEPS.format(version=xlwings_version(), hint=INSTALL_HINT))
     import subprocess
     run = runner or (lambda c: subprocess.run(c, capture_output=True, text=True))
     out = []
     with tempfile.TemporaryDirectory(prefix="xlreport-addin-") as tmp:
         path = build(Path(tmp) / DEFAULT_NAME)
-        for cmd in install_commands(path, platform):
+        for n, cmd in enumerate(install_commands(path, platform)):
             proc = run(cmd)
+            text = (proc.stdout or "") + (proc.stderr or "")
             out.append(proc.stdout or "")
-            if proc.returncode != 0:
-                raise AddinError(f"xlwings 安装步骤失败（{' '.join(cmd[3:])}）：\n{proc.stdout}{proc.stderr}")
+            if proc.returncode != 0 or (n == 0 and INSTALLED not in text):
+                raise AddinError(f"xlwings 安装加载项失败（{' '.join(cmd[3:5])}），加载项没有装入 Excel：\n"
+                                 f"{text.strip() or '（没有输出）'}\n"
+                                 "常见原因：Excel 正在运行（请退出 Excel 后重试）、Excel 启动文件夹无写入权限。")
+    conf, settings = write_config(platform)
+    out.append(f"已写入加载项配置：{conf}\n" + "".join(f"  {k} = {v}\n" for k, v in settings))
     return "".join(out)
