@@ -179,14 +179,15 @@ def test_install_fails_loudly_when_xlwings_did_not_copy(tmp_path, monkeypatch, o
         return _Proc(output)
 
     if ok:
-        out = addin.install(platform="win32", runner=runner)
-        conf = tmp_path / ".xlreport" / "xlreport.conf"
-        assert "xlreport.conf" in out and conf.is_file()
+        out = addin.install(platform="darwin", runner=runner)  # this host's paths are POSIX
+        conf = tmp_path / "Library/Containers/com.microsoft.Excel/Data/xlreport.conf"
+        assert str(conf) in out and conf.is_file()
+        assert len(calls) == 2  # and xlwings' AppleScript
     else:
         with pytest.raises(addin.AddinError, match="加载项没有装入 Excel"):
-            addin.install(platform="win32", runner=runner)
-        assert not (tmp_path / ".xlreport").exists()  # no config for an add-in that is not there
-    assert len(calls) == 1
+            addin.install(platform="darwin", runner=runner)
+        assert list(tmp_path.iterdir()) == []  # no config for an add-in that is not there
+        assert len(calls) == 1
 
 
 def test_installed_package_finds_the_macros(tmp_path):
