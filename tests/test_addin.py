@@ -209,3 +209,78 @@ def test_installed_package_finds_the_macros(tmp_path):
                          env={"PYTHONPATH": str(target), "PATH": ""})
     assert out.returncode == 0, out.stderr
     assert Path(out.stdout.strip()) == target / "xlreport" / "macros"
+
+
+def test_year_menu_runs_from_the_build_year_to_2019():
+    xml = addin.ribbon_with_years(addin.ribbon_xml(), 2031)
+    menu = ET.fromstring(xml).find(f".//{{{CUI_NS}}}menu[@id='xlreportNewMenu']")
+    tags = [b.get("tag") for b in menu]
+    assert tags == [f"new:{y}" for y in range(2031, 2018, -1)]
+    labels = {b.get("tag"): b.get("label") for b in menu}
+    assert labels["new:2031"] == "2031年度" and labels["new:2020"] == "2020年度（2019版格式）"
+    assert b"2026" not in addin.ribbon_xml()  # no year typed into the source
+
+
+def _mac_commands() -> dict[str, set[str]]:
+    from xlwings import mac_dict
+    return {name: {p for p, _ in params} for name, _, params in mac_dict.commands}
+
+
+class _Recorder:
+    """A platform object that records each command sent to it (name and keyword names)."""
+
+    def __init__(self, log):
+        self._log = log
+
+    def __getattr__(self, name):
+        return lambda *a, **kw: self._log.append((name, set(kw)))
+
+
+class _DesktopBook:
+    def __init__(self, log):
+        self.api = _Recorder(log)
+        self.app = type("App", (), {"engine": type("E", (), {"name": "mac"})()})()
+        self.sheets = {n: type("S", (), {"api": _Recorder(log)})() for n in ("表二", "表三")}
+
+
+def test_macos_protection_calls_exist_in_xlwings_applescript_dictionary(monkeypatch):
+    from xlreport import excel
+    monkeypatch.setattr(excel, "_windows", lambda: False)
+    log = []
+    seam = excel.Protection()
+    book = _DesktopBook(log)
+    seam.unprotect(book, ["表二", "表三"], structure=True)
+    seam.protect(book, ["表二", "表三"], structure=True)
+    commands = _mac_commands()
+    assert {name for name, _ in log} == {"unprotect", "protect_worksheet", "protect_workbook"}
+    for name, kwargs in log:
+        assert name in commands, f"{name} is no command of xlwings' AppleScript dictionary"
+        assert kwargs <= commands[name], f"{name}: {kwargs - commands[name]} unknown"
+
+
+def test_failed_unprotect_protects_again_what_it_lifted(monkeypatch):
+    from xlreport import excel
+    monkeypatch.setattr(excel, "_windows", lambda: False)
+    log = []
+    book = _DesktopBook(log)
+
+    class Locked:
+        def unprotect(self, **kw):
+            raise RuntimeError("wrong password")
+
+    book.sheets["表三"].api = Locked()
+    with pytest.raises(excel.NotAReport):
+        excel.Protection().unprotect(book, ["表二", "表三"], structure=True)
+    assert [n for n, _ in log] == ["unprotect", "unprotect", "protect_worksheet", "protect_workbook"]
+
+
+def test_doctor_reports_config_and_versions(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(addin.Path, "home", classmethod(lambda cls: tmp_path))
+    assert main(["addin", "doctor"]) == 1  # no config yet
+    out = capsys.readouterr().out
+    assert "没有加载项配置" in out and "xlreport addin install" in out and xlwings.__version__ in out
+    assert "error 53" in out and "32/64 位" in out and "组策略" in out and "自动化" in out
+    addin.write_config(sys.platform, home=str(tmp_path))
+    main(["addin", "doctor"])
+    out = capsys.readouterr().out
+    assert f"按钮启动的 Python：{sys.executable}" in out and "没有加载项配置" not in out

@@ -98,6 +98,29 @@ def template_path() -> Path:
     return path
 
 
+FIRST_MENU_YEAR = 2019  # the first year of the official format the template menu offers
+YEAR_MENU = re.compile(rb'(<menu id="xlreportNewMenu"[^>]*>)(.*?)(\s*</menu>)', re.S)
+
+
+def ribbon_with_years(xml: bytes, year: int | None = None) -> bytes:
+    """The 新建模板 menu filled with one button per report year, from ``year`` (the year of
+    the build) down to 2019, each labelled with its format version where that is not the latest."""
+    from .formats import get_format
+    import datetime as dt
+    year = year or dt.date.today().year
+    latest = get_format(None, year).version
+    buttons = []
+    for y in range(year, FIRST_MENU_YEAR - 1, -1):
+        version = get_format(None, y).version
+        label = f"{y}年度" + ("" if version == latest else f"（{version}版格式）")
+        buttons.append(f'\n            <button id="xlreportNew{y}" label="{label}" '
+                       f'onAction="XlreportRibbon_OnAction" tag="new:{y}"/>')
+    m = YEAR_MENU.search(xml)
+    if m is None:
+        raise AddinError("customUI14.xml 中没有 id 为 xlreportNewMenu 的菜单")
+    return xml[:m.start(2)] + "".join(buttons).encode("utf-8") + xml[m.start(3):]
+
+
 def _callbacks_in_ribbon(xml: bytes) -> list[str]:
     root = ET.fromstring(xml)
     return sorted({el.get("onAction") for el in root.iter() if el.get("onAction")})
@@ -170,10 +193,10 @@ def _content_types(data: bytes) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + ET.tostring(root)
 
 
-def build_bytes(template: Path | None = None) -> bytes:
+def build_bytes(template: Path | None = None, year: int | None = None) -> bytes:
     """The add-in package as bytes (fixed zip timestamps: the same inputs give the same bytes)."""
     template = template or template_path()
-    xml = ribbon_xml()
+    xml = ribbon_with_years(ribbon_xml(), year)
     try:
         ET.fromstring(xml)
     except ET.ParseError as e:
@@ -366,3 +389,105 @@ def install(*, platform: str | None = None, runner=None) -> str:
     conf, settings = write_config(platform)
     out.append(f"已写入加载项配置：{conf}\n" + "".join(f"  {k} = {v}\n" for k, v in settings))
     return "".join(out)
+
+
+# -- 诊断: what the add-in will start, and the known failures ---------------------------------------
+
+KNOWN_FAILURES = """\
+常见问题与解决办法：
+- 点按钮提示 “Could not find Interpreter!” 或 “'python' 不是内部或外部命令”：加载项找不到 Python。
+  在装有 xlreport 的 Python 中运行 xlreport addin install（会写入加载项配置），然后重启 Excel。
+- 提示 “Run-time error 53 ... xlwings64-<版本>.dll not found” 或版本不一致：加载项与本机 xlwings 版本不同。
+  升级或降级 xlwings 后须重新运行 xlreport addin install。
+- 32/64 位不一致（提示找不到 xlwings32/xlwings64 DLL、或 “Bad DLL calling convention”）：按钮本身不用 DLL，
+  但 Office 与 Python 的位数不同时部分功能会失败；请安装与 Office 位数相同的 Python（“文件—账户—关于 Excel”可看位数）。
+- 点按钮没有任何反应或提示 “权限被拒绝/被组策略阻止”：单位电脑的安全策略禁止 Office 启动其他程序
+  （如攻击面减少规则 “阻止 Office 应用程序创建子进程”）。请联系信息中心为 Excel 放行，或改用命令行 xlreport check。
+- macOS 上提示 “To enable RunPython, please run 'xlwings runpython install'” 或要求授权：运行 xlreport addin install，
+  并在“系统设置—隐私与安全性—自动化”中允许 Excel 控制 “System Events”/终端。
+- 没有打开工作簿时：“新建模板”和“帮助”照常可用，“校验”等按钮会提示先打开工作簿。"""
+
+
+def read_config(path: Path, codepage: str | None = None) -> dict[str, str]:
+    """The settings of an xlwings-style config file ("KEY","VALUE" lines)."""
+    codepage = codepage or ("mbcs" if sys.platform.startswith("win") else "utf-8")
+    out = {}
+    for line in path.read_bytes().decode(codepage, errors="replace").splitlines():
+        m = re.fullmatch(r'\s*"([^"]*)"\s*,\s*"([^"]*)"\s*', line)
+        if m:
+            out[m.group(1).upper()] = m.group(2)
+    return out
+
+
+def installed_addins(platform: str | None = None, home: Path | None = None) -> list[Path]:
+    """xlreport.xlam in Excel's user startup folders (the usual places)."""
+    platform = platform or sys.platform
+    home = home or Path.home()
+    import os
+    if platform.startswith("win"):
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+        cands = [base / "Microsoft" / "Excel" / "XLSTART"]
+    else:
+        data = home.joinpath(*MAC_CONTAINER)
+        cands = [data / "Library" / "Application Support" / "Microsoft" / "Office" / "Excel" / "XLSTART",
+                 data / "Library" / "Application Support" / "Microsoft" / "Excel" / "XLSTART"]
+    return [c / DEFAULT_NAME for c in cands if (c / DEFAULT_NAME).is_file()]
+
+
+def addin_xlwings_version(path: Path) -> str | None:
+    """The xlwings version an add-in file was built from (its VBA module's XLWINGS_VERSION)."""
+    from pyopenvba import ExcelFile
+    with ExcelFile(str(path)) as wb:
+        for m in wb.vba_project().modules:
+            found = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', m.source)
+            if found:
+                return found.group(1)
+    return None
+
+
+def doctor(platform: str | None = None, home: Path | None = None) -> tuple[bool, str]:
+    """The diagnosis: (all well, Chinese text)."""
+    from . import __version__ as xlreport_version
+    platform = platform or sys.platform
+    home = home or Path.home()
+    lines, ok = [], True
+    lines.append(f"本 Python：{sys.executable}")
+    lines.append(f"xlreport {xlreport_version}（发行包名 {DIST_NAME}）")
+    try:
+        xv = xlwings_version()
+        lines.append(f"xlwings {xv}")
+    except Exception:
+        xv = None
+        ok = False
+        lines.append(f"✗ 未安装 xlwings：{INSTALL_HINT}")
+    conf = Path(config_path(platform, str(home)))
+    if conf.is_file():
+        settings = read_config(conf)
+        key = "INTERPRETER_WIN" if platform.startswith("win") else "INTERPRETER_MAC"
+        interp = settings.get(key, "")
+        shown = interp.replace("%USERPROFILE%", str(home))
+        lines.append(f"加载项配置：{conf}")
+        lines.append(f"  按钮启动的 Python：{interp or '（未设置：将启动 PATH 中的 python）'}")
+        if not interp:
+            ok = False
+        elif Path(shown).resolve() != Path(sys.executable).resolve() and not Path(shown).is_file():
+            ok = False
+            lines.append("✗ 配置中的 Python 不存在。请在装有 xlreport 的 Python 中重新运行 xlreport addin install。")
+        if settings.get("ADD_WORKBOOK_TO_PYTHONPATH", "").lower() == "true":
+            lines.append("! 配置把工作簿所在文件夹加入了 Python 路径，同名 .py 文件可能干扰加载项。")
+    else:
+        ok = False
+        lines.append(f"✗ 没有加载项配置 {conf}：按钮会启动 PATH 中的 python（虚拟环境、conda、未勾选 "
+                     "“Add to PATH” 的 Python 都找不到 xlreport）。请运行 xlreport addin install。")
+    found = installed_addins(platform, home)
+    for path in found:
+        built = addin_xlwings_version(path)
+        same = built == xv
+        ok = ok and same
+        lines.append(f"{'' if same else '✗ '}已安装的加载项：{path}（由 xlwings {built} 生成"
+                     f"{'，与本机一致' if same else '，与本机 xlwings ' + str(xv) + ' 不一致：请重新运行 xlreport addin install'}）")
+    if not found:
+        lines.append("未在 Excel 启动文件夹中找到 xlreport.xlam（手工加载的加载项不在此列）。")
+    lines.append("")
+    lines.append(KNOWN_FAILURES)
+    return ok, "\n".join(lines)

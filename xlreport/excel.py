@@ -69,7 +69,8 @@ HELP_TEXT = (
     "把有误的单元格标成红色（错误）或黄色（提示），并在“校验结果”表中逐条列出，点击单元格地址可跳转。\n"
     "填充合计：只填回合计（模板中恢复合计公式；自制表格中写入正确的合计数），不改动填报数据。\n"
     "清除标记：去掉校验标记，删除“校验结果”表。\n"
-    "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。\n\n"
+    "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。没有打开工作簿时也可使用。\n"
+    "诊断：显示按钮使用的 Python、配置和版本，以及常见问题的解决办法（同 xlreport addin doctor）。\n\n"
     "说明文档：xlreport 项目 README 的“Excel 功能区加载项”一节。")
 
 
@@ -230,7 +231,7 @@ def _read_template(book, run: Run, meta: dict) -> Located:
         raise NotAReport(f"隐藏工作表“{META_SHEET}”中的格式版本“{version}”无法识别，无法校验。")
     if tversion not in KNOWN_TEMPLATE_VERSIONS:
         raise NotAReport(f"此工作簿由更新版本的 xlreport 生成（模板版本 {tversion}），请先升级 xlreport"
-                         "（pip install -U xlreport）再校验。")
+                         "（在新版 xlreport 源码目录中运行 pip install \".[excel]\"，再运行 xlreport addin install）再校验。")
     fmt = FORMATS[version]
     lay = layout(fmt)
     names = _sheet_names(book)
@@ -778,12 +779,22 @@ def show_help(book, arg: str = "") -> Run:
     return run
 
 
+def show_doctor(book, arg: str = "") -> Run:
+    """诊断: the Python this button started, its config and versions (xlreport addin doctor)."""
+    from .addin import doctor
+    run = Run("doctor")
+    _, text = doctor()
+    _alert(book, run, text)
+    return run
+
+
 ACTIONS = {
     "check": lambda book, arg: check_book(book),
     "fill": lambda book, arg: fill_book(book),
     "clear": lambda book, arg: clear_book(book),
     "new": lambda book, arg: new_template(book, arg),
     "help": lambda book, arg: show_help(book, arg),
+    "doctor": lambda book, arg: show_doctor(book, arg),
 }
 
 
