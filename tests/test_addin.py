@@ -284,3 +284,37 @@ def test_doctor_reports_config_and_versions(tmp_path, monkeypatch, capsys):
     main(["addin", "doctor"])
     out = capsys.readouterr().out
     assert f"按钮启动的 Python：{sys.executable}" in out and "没有加载项配置" not in out
+
+
+class _App:
+    """Desktop Excel's app as xlwings shows it: screen updating and calculation mode."""
+
+    def __init__(self, log):
+        object.__setattr__(self, "log", log)
+        object.__setattr__(self, "state", {"screen_updating": True, "calculation": "automatic"})
+        object.__setattr__(self, "engine", type("E", (), {"name": "excel"})())
+
+    def __getattr__(self, name):
+        return self.state[name]
+
+    def __setattr__(self, name, value):
+        self.log.append((name, value))
+        self.state[name] = value
+
+
+def test_buttons_write_with_screen_updating_off_and_manual_calculation():
+    from xlreport import excel
+    log = []
+    book = type("Book", (), {})()
+    book.app, book.api = _App(log), object()
+    with pytest.raises(ZeroDivisionError):
+        with excel._Quiet(book):
+            assert book.app.state == {"screen_updating": False, "calculation": "manual"}
+            1 / 0
+    assert log == [("screen_updating", False), ("calculation", "manual"),
+                   ("calculation", "automatic"), ("screen_updating", True)]
+    book.app.state["calculation"] = "semiautomatic"
+    log.clear()
+    with excel._Quiet(book):
+        pass
+    assert log[-2:] == [("calculation", "semiautomatic"), ("screen_updating", True)]
