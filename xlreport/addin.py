@@ -491,3 +491,175 @@ def doctor(platform: str | None = None, home: Path | None = None) -> tuple[bool,
     lines.append("")
     lines.append(KNOWN_FAILURES)
     return ok, "\n".join(lines)
+
+
+# -- the offline bundle: wheels for a target platform and double-click install scripts ----------------
+
+TARGETS = {  # --platform: (pip platform tags, packaging marker environment)
+    "win_amd64": (["win_amd64"], {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                                  "platform_machine": "AMD64"}),
+    "win32": (["win32"], {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                          "platform_machine": "x86"}),
+    "macosx_arm64": ([f"macosx_{v}_0_arm64" for v in (15, 14, 13, 12, 11)] +
+                     [f"macosx_{v}_universal2" for v in (15, 14, 13, 12, 11)] + ["macosx_10_9_universal2"],
+                     {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                      "platform_machine": "arm64"}),
+    "macosx_x86_64": ([f"macosx_{v}_0_x86_64" for v in (15, 14, 13, 12, 11)] +
+                      [f"macosx_10_{v}_x86_64" for v in (15, 13, 12, 9)] +
+                      [f"macosx_{v}_universal2" for v in (15, 14, 13, 12, 11)] + ["macosx_10_9_universal2"],
+                      {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                       "platform_machine": "x86_64"}),
+}
+WHEELS = "wheels"
+WIN_SCRIPT = "安装.bat"
+MAC_SCRIPT = "安装.command"
+
+_WIN_BAT = r"""@echo off
+rem xlreport offline install: a venv in %USERPROFILE%\xlreport-venv, packages from .\wheels only
+cd /d "%~dp0"
+set "VENV=%USERPROFILE%\xlreport-venv"
+set "PY="
+where py >nul 2>nul && set "PY=py -{python}"
+if not defined PY set "PY=python"
+echo 正在创建 Python 虚拟环境：%VENV%
+%PY% -m venv "%VENV%"
+if errorlevel 1 goto nopython
+echo 正在从本文件夹安装 xlreport（不联网）……
+"%VENV%\Scripts\python.exe" -m pip install --no-index --find-links "%~dp0{wheels}" "{dist}[excel]"
+if errorlevel 1 goto failed
+echo 正在生成并安装 Excel 加载项（请先退出 Excel）……
+"%VENV%\Scripts\python.exe" -m xlreport addin install
+if errorlevel 1 goto failed
+echo 安装完成。请重新启动 Excel，功能区中会出现“政务公开年报”选项卡。
+pause
+exit /b 0
+:nopython
+echo 没有找到 Python {python}。请先安装 Python {python}（64 位，与 Office 位数一致），再双击本文件。
+pause
+exit /b 1
+:failed
+echo 安装未完成，请把上面的提示发给维护人员；也可以运行 xlreport addin doctor 查看原因。
+pause
+exit /b 1
+"""
+
+_MAC_COMMAND = """#!/bin/bash
+# xlreport offline install: a venv in ~/.xlreport/venv, packages from ./wheels only
+cd "$(dirname "$0")" || exit 1
+VENV="$HOME/.xlreport/venv"
+PY="$(command -v python{python} || command -v python3)"
+if [ -z "$PY" ]; then
+  echo "没有找到 Python {python}。请先安装 Python {python}（python.org），再双击本文件。"; exit 1
+fi
+echo "正在创建 Python 虚拟环境：$VENV"
+"$PY" -m venv "$VENV" || exit 1
+echo "正在从本文件夹安装 xlreport（不联网）……"
+"$VENV/bin/python" -m pip install --no-index --find-links "$PWD/{wheels}" "{dist}[excel]" || exit 1
+echo "正在生成并安装 Excel 加载项（请先退出 Excel）……"
+"$VENV/bin/python" -m xlreport addin install || {{ echo "安装未完成；可运行 $VENV/bin/xlreport addin doctor 查看原因。"; exit 1; }}
+echo "安装完成。请重新启动 Excel，功能区中会出现“政务公开年报”选项卡。"
+"""
+
+
+def source_root() -> Path:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "setup.cfg").is_file():
+        raise AddinError("生成离线安装包须在 xlreport 的源码目录中运行（需要 setup.cfg 来生成 xlreport 的 wheel）。")
+    return root
+
+
+def _pip(args: list[str], what: str) -> None:
+    import subprocess
+    proc = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AddinError(f"{what}失败：\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+
+
+def _target_args(platform: str | None, python: str) -> list[str]:
+    if platform is None:
+        return []
+    tags, _ = TARGETS[platform]
+    out = ["--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+           "--abi", "cp" + python.replace(".", ""), "--abi", "abi3", "--abi", "none"]
+    for tag in tags:
+        out += ["--platform", tag]
+    return out
+
+
+def wheel_requirements(folder: Path, environment: dict, extras=("excel",)):
+    """(wheel, requirement) for every dependency the wheels in ``folder`` declare for the target
+    ``environment`` (markers evaluated for the target, not for this machine)."""
+    from packaging.requirements import Requirement
+    for whl in sorted(folder.glob("*.whl")):
+        with zipfile.ZipFile(whl) as z:
+            meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+            text = z.read(meta).decode("utf-8", "replace")
+        own = whl.name.split("-")[0].lower() == DIST_NAME.replace("-", "_")
+        for line in text.splitlines():
+            if not line.startswith("Requires-Dist:"):
+                continue
+            req = Requirement(line.split(":", 1)[1].strip())
+            envs = [dict(environment, extra=e) for e in (extras if own else ())] or [dict(environment, extra="")]
+            if req.marker is None or any(req.marker.evaluate(e) for e in envs):
+                yield whl, req
+
+
+def missing_requirements(folder: Path, environment: dict) -> list[str]:
+    """Requirements of the wheels in ``folder`` that no wheel there satisfies."""
+    from packaging.utils import canonicalize_name
+    have: dict[str, list[str]] = {}
+    for whl in folder.glob("*.whl"):
+        name, version = whl.name.split("-")[:2]
+        have.setdefault(canonicalize_name(name), []).append(version)
+    out = []
+    for _, req in wheel_requirements(folder, environment):
+        versions = have.get(canonicalize_name(req.name), [])
+        if not any(req.specifier.contains(v, prereleases=True) for v in versions):
+            out.append(str(req.name) + str(req.specifier))
+    return sorted(set(out))
+
+
+def bundle(out, *, platform: str | None = "win_amd64", python: str = "3.11", force: bool = False) -> Path:
+    """Gather an offline install folder: ``wheels/`` (xlreport and its ``excel`` extra, every
+    dependency for ``platform``/``python``; None means this machine) and the install scripts."""
+    if platform is not None and platform not in TARGETS:
+        raise AddinError(f"不支持的平台“{platform}”，可选：{'、'.join(TARGETS)}")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise AddinError(f"文件夹“{out}”已存在且不为空；如要覆盖请加 --force")
+    root = source_root()
+    with tempfile.TemporaryDirectory(prefix="xlreport-bundle-") as tmp:
+        stage = Path(tmp) / "bundle"
+        wheels = stage / WHEELS
+        wheels.mkdir(parents=True)
+        _pip(["wheel", "--no-deps", "-q", "-w", str(wheels), str(root)], "生成 xlreport 的 wheel ")
+        own = next(wheels.glob("*.whl"))
+        _pip(["download", "-q", "-d", str(wheels), *_target_args(platform, python), f"{own}[excel]"],
+             "下载依赖包")
+        if platform is not None:
+            env = dict(TARGETS[platform][1], python_version=python, python_full_version=python + ".0",
+                       implementation_name="cpython", platform_python_implementation="CPython")
+            for _ in range(5):  # pip evaluates markers for this machine: fetch what the target needs
+                missing = missing_requirements(wheels, env)
+                if not missing:
+                    break
+                _pip(["download", "-q", "-d", str(wheels), *_target_args(platform, python), *missing],
+                     "下载目标平台的依赖包")
+            missing = missing_requirements(wheels, env)
+            if missing:
+                raise AddinError(f"以下依赖没有 {platform} 的 wheel：{'、'.join(missing)}")
+        fmt = dict(python=python, wheels=WHEELS, dist=DIST_NAME)
+        (stage / WIN_SCRIPT).write_bytes(_WIN_BAT.format(**fmt).replace("\n", "\r\n").encode("gbk"))
+        mac = stage / MAC_SCRIPT
+        mac.write_text(_MAC_COMMAND.format(**fmt), encoding="utf-8")
+        mac.chmod(0o755)
+        (stage / "说明.txt").write_text(
+            "xlreport 离线安装包\n\nWindows：先安装 Python " + python + "（python.org，64 位），再双击“安装.bat”。\n"
+            "macOS：先安装 Python " + python + "（python.org），再双击“安装.command”（首次需右键—打开）。\n"
+            "安装脚本只从本文件夹的 wheels 中安装（pip --no-index），在用户目录下建立虚拟环境，"
+            "生成并安装 Excel 加载项，并写入加载项配置。之后可运行 xlreport addin doctor 检查。\n",
+            encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(stage, out)
+    return out
