@@ -318,3 +318,68 @@ def test_buttons_write_with_screen_updating_off_and_manual_calculation():
     with excel._Quiet(book):
         pass
     assert log[-2:] == [("calculation", "semiautomatic"), ("screen_updating", True)]
+
+
+# -- customUI14.xml against the Office 2010 (2009/07) customUI schema --------------------------------
+# The schema comes from openxml-audit (MIT, on the package index), which carries the Open XML SDK's
+# schema data for http://schemas.microsoft.com/office/2009/07/customui and validates package parts
+# against it (content model, attribute types and enumerations).
+
+def _customui_errors(path: Path) -> list[str]:
+    audit = pytest.importorskip("openxml_audit")
+    result = audit.OpenXmlValidator(file_format=audit.FileFormat.OFFICE_2010).validate(str(path))
+    return [str(e) for e in result.errors if "/customUI/" in str(e)]
+
+
+def _declared_attributes() -> dict[str, set[str]]:
+    """Element name -> every attribute the schema declares for an element of that name."""
+    import importlib.resources
+    import json
+    pytest.importorskip("openxml_audit")
+    data = json.loads((importlib.resources.files("openxml_audit") / "data/openxml/schemas/"
+                       "schemas_microsoft_com_office_2009_07_customui.json").read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = {}
+    for t in data["Types"]:
+        name = t["Name"].rsplit("/mso14:", 1)[-1]
+        out.setdefault(name, set()).update(a["QName"].lstrip(":") for a in t.get("Attributes", []))
+    return out
+
+
+def _undeclared(xml: bytes) -> list[str]:
+    declared = _declared_attributes()
+    out = []
+    for el in ET.fromstring(xml).iter():
+        name = el.tag.split("}")[-1]
+        out += [f"{name}@{a}" for a in el.attrib if a not in declared.get(name, set())]
+    return out
+
+
+def _with_ribbon(built: Path, dst: Path, edit) -> Path:
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            out.writestr(info, edit(data) if info.filename == addin.RIBBON_PART else data)
+    return dst
+
+
+def test_customui_is_valid_against_the_office_2010_schema(built):
+    assert _customui_errors(built) == []
+    with zipfile.ZipFile(built) as z:
+        assert _undeclared(z.read(addin.RIBBON_PART)) == []
+
+
+@pytest.mark.parametrize("old, new, words", [
+    (b'size="large" imageMso="AcceptInvitation"', b'size="huge" imageMso="AcceptInvitation"', "size"),
+    (b'<group id="xlreportCheck"', b'<grop id="x"/><group id="xlreportCheck"', "grop"),
+    (b'<ribbon>', b'<ribbon><tabs/>', "tabs"),
+])
+def test_a_broken_customui_fails_the_schema(built, tmp_path, old, new, words):
+    bad = _with_ribbon(built, tmp_path / "bad.xlam", lambda d: d.replace(old, new, 1))
+    errors = _customui_errors(bad)
+    assert errors and any(words in e for e in errors), errors
+
+
+def test_an_undeclared_attribute_fails(built):
+    with zipfile.ZipFile(built) as z:
+        xml = z.read(addin.RIBBON_PART).replace(b'tag="check"', b'tag="check" onClick="X"', 1)
+    assert _undeclared(xml) == ["button@onClick"]
