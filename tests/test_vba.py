@@ -241,3 +241,16 @@ def test_the_command_line_with_no_workbook_says_so_in_chinese(xlam, tmp_path, re
     out = _run_python_part(os_.shell.runs[0], recalculated, tmp_path)
     assert out["message"].startswith("当前没有打开的工作簿")
     assert [a["func"] for a in out["actions"]] == ["alert"]  # nothing written
+
+
+@pytest.mark.parametrize("tag, words", [("help", "政务公开年报加载项"), ("new:2025", "已生成 2025 年度空白填报模板"),
+                                        ("doctor", "本 Python")])
+def test_the_command_line_with_no_workbook_new_help_doctor_work(xlam, tmp_path, recalculated, tag, words):
+    os_ = windows(tmp_path, WINDOWS_PYTHONS[0][1], WINDOWS_PYTHONS[0][2])
+    xl = Excel(xlam, os_)
+    xl.click(tag)
+    out = _run_python_part(os_.shell.runs[0], recalculated, tmp_path)
+    assert words in out["message"], out["message"]
+    if tag.startswith("new:"):  # written into the clerk's Documents (here HOME); the remote engine opens no file
+        made = tmp_path / "政务公开年报模板_2025年度.xlsx"
+        assert made.is_file() and str(made) in out["message"]

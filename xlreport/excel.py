@@ -744,9 +744,13 @@ def new_template(book, arg: str, *, folder: Path | None = None, opener=None) -> 
         write_template(path, fmt, year=year)
     except TemplateError as e:
         raise NotAReport(str(e)) from None
-    (opener or _open)(book, path)
+    try:
+        (opener or _open)(book, path)
+        opened = ""
+    except Exception:  # the file is there all the same: say where
+        opened = "\n未能自动打开，请在 Excel 中打开此文件。"
     run.filled = [str(path)]
-    _alert(book, run, f"已生成 {year} 年度空白填报模板（{fmt.version}版格式）：\n{path}")
+    _alert(book, run, f"已生成 {year} 年度空白填报模板（{fmt.version}版格式）：\n{path}{opened}")
     return run
 
 
