@@ -28,12 +28,15 @@ goes through ``CBool``.
 from __future__ import annotations
 
 import re
+import zipfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from xml.etree import ElementTree as ET
 
 from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.apps.excel._model import Workbook
 from pyopenvba.excel import ExcelFile
-from pyopenvba.interpreter import VBAObject, member, method
+from pyopenvba.interpreter import ModuleRuntime, VBAObject, member, method, parse_module
 from pyopenvba.interpreter._preprocess import strip_directives
 from pyopenvba.interpreter._values import MISSING, VBAInt, error, to_text
 
@@ -253,6 +256,25 @@ class FakeOS(VBAObject):
         self._text, self._pos = "", 0
 
 
+@lru_cache(maxsize=None)
+def _modules(xlam: str) -> dict[str, str]:
+    return {m.name: m.source for m in ExcelFile(xlam).vba_project().modules}
+
+
+@lru_cache(maxsize=None)
+def _addin_sheets(xlam: str) -> tuple[str, ...]:
+    with zipfile.ZipFile(xlam) as z:
+        root = ET.fromstring(z.read("xl/workbook.xml"))
+    return tuple(el.get("name") for el in root.iter() if el.tag.endswith("}sheet"))
+
+
+@lru_cache(maxsize=None)
+def _parsed(source: str, name: str):
+    parsed = parse_module(source, name=name, kind="standard")
+    parsed.name = parsed.name or name
+    return parsed
+
+
 def _win_fullname(self):
     return f"{self.path}\\{self.name}" if self.path else self.name
 
@@ -270,28 +292,30 @@ class Excel:
 
     def __init__(self, xlam: Path, os_: FakeOS):
         self.os = os_
-        self.app = ExcelApplication.open(xlam, with_vba=False)
+        self.app = ExcelApplication()
         application = self.app.application
-        self.addin = application.active_book
-        addin_dir = (f"{os_.env.get('USERPROFILE')}\\AppData\\Roaming\\Microsoft\\Excel\\XLSTART"
-                     if os_.system == "win" else
-                     f"{os_.container}/Library/Application Support/Microsoft/Office/Excel/XLSTART")  # noqa
-        self.addin.path = addin_dir
-        self.addin.name = "xlreport.xlam"
+        # the add-in's workbook: its sheets by name (all the VBA asks of them), not a member of
+        # Workbooks and never the active workbook, as in Excel
+        self.addin = Workbook(application, "xlreport.xlam")
+        for sheet in _addin_sheets(str(xlam)):
+            self.addin.add_sheet(sheet)
+        self.addin.path = (f"{os_.env.get('USERPROFILE')}\\AppData\\Roaming\\Microsoft\\Excel\\XLSTART"
+                           if os_.system == "win" else
+                           f"{os_.container}/Library/Application Support/Microsoft/Office/Excel/XLSTART")
         if os_.system == "win":
             self.addin.__class__ = WinWorkbook
         application._this_workbook = self.addin
-        application.workbooks_.books.remove(self.addin)  # an add-in is no member of Workbooks
-        application.active_book = None  # ... and never the active workbook
+        application.active_book = None
         application.workbooks_.next_name = self._next_name
         self._new = 0
-        sources = {m.name: m.source for m in ExcelFile(str(xlam)).vba_project().modules}
         constants = WINDOWS if os_.system == "win" else MAC
-        self.app.add_module("Public OS As Object\r\n", name="FakeSystem")
-        for name in LOADED:
-            self.app.add_module(routed(sources[name], name, constants), name=name)
-        self.app.interpreter.initialise()
-        self.app.interpreter.module("FakeSystem").variables["os"].set(os_)
+        interp = self.app.interpreter
+        for name, source in [("FakeSystem", "Public OS As Object\r\n")] + [
+                (n, routed(_modules(str(xlam))[n], n, constants)) for n in LOADED]:
+            runtime = ModuleRuntime(_parsed(source, name), interp)  # parsed once per source
+            interp.modules[name.lower()] = runtime
+        interp.initialise()
+        interp.module("FakeSystem").variables["os"].set(os_)
 
     def _next_name(self):
         self._new += 1
