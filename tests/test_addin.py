@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -113,6 +114,12 @@ def test_xlwings_module_pins_the_installed_version(modules):
     assert re.findall(r'XLWINGS_VERSION As String = "([^"]+)"', code) == [xlwings.__version__]
     dlls = set(re.findall(r'Lib "xlwings(?:32|64)-([\d.]+)\.dll"', code))
     assert dlls == {xlwings.__version__}
+
+
+def test_xlwings_module_has_the_project_name_xlreport(modules):
+    code = modules["xlwings"]
+    assert re.findall(r'PROJECT_NAME As String = "([^"]+)"', code) == ["xlreport"]
+    assert 'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")' not in code
 
 
 def test_build_is_reproducible_and_refuses_to_overwrite(built, tmp_path, capsys):
@@ -383,3 +390,20 @@ def test_an_undeclared_attribute_fails(built):
     with zipfile.ZipFile(built) as z:
         xml = z.read(addin.RIBBON_PART).replace(b'tag="check"', b'tag="check" onClick="X"', 1)
     assert _undeclared(xml) == ["button@onClick"]
+
+
+def test_doctor_tells_whether_the_installed_addin_matches_xlwings(built, tmp_path):
+    from pyopenvba import ExcelFile
+    startup = tmp_path / "Library/Group Containers/UBF8T346G9.Office/User Content/Startup/Excel"
+    startup.mkdir(parents=True)
+    addin.write_config("darwin", sys.executable, home=str(tmp_path))
+    shutil.copy(built, startup / "xlreport.xlam")
+    ok, text = addin.doctor("darwin", tmp_path)
+    assert ok and f"由 xlwings {xlwings.__version__} 生成，与本机一致" in text
+    with ExcelFile(str(startup / "xlreport.xlam")) as wb:  # an add-in built by another xlwings
+        module = wb.vba_project().get_module("xlwings")
+        module.body = module.body.replace(f'XLWINGS_VERSION As String = "{xlwings.__version__}"',
+                                          'XLWINGS_VERSION As String = "0.30.0"')
+        wb.save(str(startup / "xlreport.xlam"))
+    ok, text = addin.doctor("darwin", tmp_path)
+    assert not ok and "由 xlwings 0.30.0 生成，与本机 xlwings" in text and "重新运行 xlreport addin install" in text

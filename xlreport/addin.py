@@ -1,8 +1,12 @@
-"""Build the xlreport Excel add-in (.xlam) from the user's own xlwings and ``macros/``.
+"""Build, install, diagnose and bundle the xlreport Excel add-in (.xlam).
 
 The add-in is the ribbon add-in template that ships inside the installed xlwings wheel
-(BSD-licensed; its VBA module pins the xlwings DLL of exactly that version), with
+(BSD-licensed; its VBA module names the xlwings DLL of exactly that version, which button calls
+never load: RunPython starts Python through cmd.exe on Windows and AppleScript on macOS), with
 
+- xlwings' project name set to ``xlreport`` (the template's is ``myaddin``), so the VBA reads
+  the config that :func:`install` writes (:func:`config_path`), and the clerk's folder kept off
+  Python's path by default,
 - its sample ribbon replaced by ``macros/customUI14.xml`` (part ``customUI/customUI14.xml``,
   relationship type ``.../2007/relationships/ui/extensibility``, the Office 2010+ ribbon), and
 - its sample callback module replaced by ``macros/XlreportRibbon.bas`` (written into
@@ -429,8 +433,8 @@ def installed_addins(platform: str | None = None, home: Path | None = None) -> l
         cands = [base / "Microsoft" / "Excel" / "XLSTART"]
     else:
         data = home.joinpath(*MAC_CONTAINER)
-        cands = [data / "Library" / "Application Support" / "Microsoft" / "Office" / "Excel" / "XLSTART",
-                 data / "Library" / "Application Support" / "Microsoft" / "Excel" / "XLSTART"]
+        cands = [home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content" / "Startup" / "Excel",
+                 data / "Library" / "Application Support" / "Microsoft" / "Office" / "Excel" / "XLSTART"]
     return [c / DEFAULT_NAME for c in cands if (c / DEFAULT_NAME).is_file()]
 
 
@@ -451,7 +455,8 @@ def doctor(platform: str | None = None, home: Path | None = None) -> tuple[bool,
     platform = platform or sys.platform
     home = home or Path.home()
     lines, ok = [], True
-    lines.append(f"本 Python：{sys.executable}")
+    import struct
+    lines.append(f"本 Python：{sys.executable}（{struct.calcsize('P') * 8} 位，Python {sys.version.split()[0]}）")
     lines.append(f"xlreport {xlreport_version}（发行包名 {DIST_NAME}）")
     try:
         xv = xlwings_version()
