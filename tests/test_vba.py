@@ -58,15 +58,15 @@ WINDOWS_PYTHONS = [
 ]
 
 
-def windows(tmp_path, exe=None, prefix=None, conda=False) -> FakeOS:
-    os_ = FakeOS("win", tmp_path / "disk", user="张三", codepage="cp936")  # a Chinese Windows
+def windows(tmp_path, exe=None, prefix=None, conda=False, codepage="cp936") -> FakeOS:
+    os_ = FakeOS("win", tmp_path / "disk", user="张三", codepage=codepage)  # cp936: a Chinese Windows
     if exe:
         _touch(os_, exe)
         if conda:
             os_.real(prefix + "\\conda-meta").mkdir(parents=True)
             _touch(os_, "C:\\Users\\张三\\miniconda3\\condabin\\conda.bat")
             os_.real("C:\\Users\\张三\\miniconda3\\conda-meta").mkdir(parents=True)
-        addin.write_config("win32", exe, home=os_.home, real=os_.real, prefix=prefix, codepage="cp936")
+        addin.write_config("win32", exe, home=os_.home, real=os_.real, prefix=prefix, codepage=codepage)
     return os_
 
 
@@ -97,6 +97,27 @@ def test_windows_every_button_starts_the_installed_python(xlam, tmp_path, case):
         xl.click(tag)
         assert _runs(os_) == [win_command(exe, tag, conda=conda)], tag
         assert xl.dialogs == [] and os_.shell.popups == []  # no VBA message box on the way
+
+
+def test_english_windows_with_a_chinese_user_folder(xlam, tmp_path):
+    """VBA reads the config in the ANSI code page (cp1252 here): the user folder's Chinese name
+    is written as %USERPROFILE%, which xlwings expands in Unicode."""
+    name, exe, prefix, conda = WINDOWS_PYTHONS[1]
+    os_ = windows(tmp_path, exe, prefix, conda=True, codepage="cp1252")
+    conf = os_.real("C:\\Users\\张三\\.xlreport\\xlreport.conf").read_bytes()
+    assert conf.isascii() and b'"CONDA PATH","%USERPROFILE%\\miniconda3"' in conf
+    xl = Excel(xlam, os_)
+    xl.open_book(BOOK_DIR, BOOK)
+    xl.click("check")
+    assert _runs(os_) == [win_command(exe, "check", conda=conda)]
+
+
+def test_a_path_the_code_page_cannot_hold_is_refused_clearly(tmp_path):
+    os_ = FakeOS("win", tmp_path / "disk", user="zhang", codepage="cp1252")
+    with pytest.raises(addin.AddinError, match="系统代码页"):
+        addin.write_config("win32", "D:\\办公 软件\\年报 环境\\Scripts\\python.exe", home=os_.home,
+                           real=os_.real, prefix="D:\\x", codepage="cp1252")
+    assert not os_.real(os_.home + "\\.xlreport").exists()
 
 
 def test_windows_config_file_is_where_the_vba_reads_it(xlam, tmp_path):

@@ -276,25 +276,26 @@ def config_settings(platform: str, executable: str, *, home: str, conda: tuple[s
                     wrapper: str | None = None) -> list[tuple[str, str]]:
     """The settings ``xlreport addin install`` writes for the add-in (xlwings' config keys)."""
     if platform.startswith("win"):
-        exe = executable
-        if not exe.isascii():
-            # VBA reads the file in the ANSI code page; a user folder in Chinese is spelled
-            # through %USERPROFILE%, which xlwings expands (WScript.ExpandEnvironmentStrings)
-            h = PureWindowsPath(home)
-            try:
-                rest = PureWindowsPath(exe).relative_to(h)
-                exe = "%USERPROFILE%\\" + str(rest)
-            except ValueError:
-                pass
-        out = [("INTERPRETER_WIN", exe)]
+        out = [("INTERPRETER_WIN", _profile_relative(executable, home))]
         if conda:
-            out += [("CONDA PATH", conda[0]), ("CONDA ENV", conda[1])]
+            out += [("CONDA PATH", _profile_relative(conda[0], home)), ("CONDA ENV", conda[1])]
     else:
         # AppleScript puts the interpreter into a shell command unquoted: a path with spaces or
         # other than plain ASCII goes through a small script in ~/.xlreport
         out = [("INTERPRETER_MAC", wrapper if wrapper and not _shell_safe(executable) else executable)]
     out.append(("ADD_WORKBOOK_TO_PYTHONPATH", "False"))  # the clerk's folder is no module folder
     return out
+
+
+def _profile_relative(path: str, home: str) -> str:
+    """A path with non-ASCII characters inside the user's folder, spelled through %USERPROFILE%:
+    VBA reads the config in the ANSI code page, xlwings expands the variable in Unicode."""
+    if path.isascii():
+        return path
+    try:
+        return "%USERPROFILE%\\" + str(PureWindowsPath(path).relative_to(PureWindowsPath(home)))
+    except ValueError:
+        return path
 
 
 def _shell_safe(path: str) -> bool:
