@@ -1,12 +1,12 @@
 """The Python behind the ribbon buttons of the Excel add-in (tab 政务公开年报).
 
 The VBA callback passes each button's tag to :func:`on_ribbon`; everything else happens
-here, through xlwings, on the **active** workbook (``Book.caller()`` would return the add-in
-itself).  The same code runs on xlwings' desktop engines (Excel on Windows/macOS) and on its
+here, through xlwings, on the workbook the button was clicked on (``Book.caller()``: the book
+xlwings' RunPython names on the command line, the calling Excel's active workbook).  The same code runs on xlwings' desktop engines (Excel on Windows/macOS) and on its
 remote engine (``xlwings.Book(json=...)``), which is how the tests drive it on Linux.
 
 Tags: ``check`` (校验), ``fill`` (填充合计), ``clear`` (清除标记), ``new:<year>`` (新建模板),
-``help`` (帮助).
+``doctor`` (诊断), ``help`` (帮助).
 
 Two kinds of workbook are understood:
 
