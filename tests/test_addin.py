@@ -407,3 +407,11 @@ def test_doctor_tells_whether_the_installed_addin_matches_xlwings(built, tmp_pat
         wb.save(str(startup / "xlreport.xlam"))
     ok, text = addin.doctor("darwin", tmp_path)
     assert not ok and "由 xlwings 0.30.0 生成，与本机 xlwings" in text and "重新运行 xlreport addin install" in text
+
+
+def test_every_tag_of_the_built_ribbon_has_an_action(built):
+    from xlreport import excel
+    tags = [el.get("tag") for el in _ribbon(built).iter() if el.get("onAction")]
+    assert "doctor" in tags and "new:2019" in tags
+    for tag in tags:
+        assert tag.partition(":")[0] in excel.ACTIONS, tag
