@@ -98,3 +98,21 @@ def test_bundle_for_this_machine_installs_offline_and_the_button_runs(tmp_path):
     message, module = json.loads(ran.stdout)
     assert "不是" in message  # a blank workbook is no annual report: said in Chinese
     assert str(home / ".xlreport" / "venv") in module  # the installed copy, not this checkout
+
+
+def test_macos_bundle_installs_on_macos_11_arm64(tmp_path):
+    out = tmp_path / "mac"
+    assert main(["addin", "bundle", "--platform", "macosx_arm64", "--python", "3.11", "-o", str(out)]) == 0
+    platforms = list(packaging_tags.mac_platforms((11, 0), "arm64"))
+    target = {*packaging_tags.cpython_tags((3, 11), platforms=platforms),
+              *packaging_tags.compatible_tags((3, 11), "cp311", platforms=platforms)}
+    names = set()
+    for whl in (out / "wheels").glob("*.whl"):
+        name, _, _, tags = parse_wheel_filename(whl.name)
+        assert tags & target, f"{whl.name} does not install on macOS 11 (arm64), Python 3.11"
+        names.add(name)
+    env = dict(addin.TARGETS["macosx_arm64"][1], python_version="3.11", python_full_version="3.11.0",
+               implementation_name="cpython", platform_python_implementation="CPython")
+    assert addin.missing_requirements(out / "wheels", env) == []
+    assert {"appscript", "psutil", "xlwings", "xlreport-gov"} <= names  # xlwings' macOS-only dependencies
+    assert os.access(out / addin.MAC_SCRIPT, os.X_OK)

@@ -506,15 +506,11 @@ TARGETS = {  # --platform: (pip platform tags, packaging marker environment)
                                   "platform_machine": "AMD64"}),
     "win32": (["win32"], {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
                           "platform_machine": "x86"}),
-    "macosx_arm64": ([f"macosx_{v}_0_arm64" for v in (15, 14, 13, 12, 11)] +
-                     [f"macosx_{v}_universal2" for v in (15, 14, 13, 12, 11)] + ["macosx_10_9_universal2"],
-                     {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
-                      "platform_machine": "arm64"}),
-    "macosx_x86_64": ([f"macosx_{v}_0_x86_64" for v in (15, 14, 13, 12, 11)] +
-                      [f"macosx_10_{v}_x86_64" for v in (15, 13, 12, 9)] +
-                      [f"macosx_{v}_universal2" for v in (15, 14, 13, 12, 11)] + ["macosx_10_9_universal2"],
-                      {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
-                       "platform_machine": "x86_64"}),
+    # macOS 11 as the floor: pip widens a macOS tag to the older ones it runs on, never newer
+    "macosx_arm64": (["macosx_11_0_arm64"], {"sys_platform": "darwin", "platform_system": "Darwin",
+                                              "os_name": "posix", "platform_machine": "arm64"}),
+    "macosx_x86_64": (["macosx_11_0_x86_64"], {"sys_platform": "darwin", "platform_system": "Darwin",
+                                                "os_name": "posix", "platform_machine": "x86_64"}),
 }
 WHEELS = "wheels"
 WIN_SCRIPT = "安装.bat"
