@@ -144,15 +144,16 @@ def test_windows_without_config_starts_bare_python(xlam, tmp_path):
     assert cmd.startswith('cmd.exe /C python -B -c "import xlwings.utils;xlwings.utils.prepare_sys_path(\\"false;')
 
 
-@pytest.mark.parametrize("tag", ["check", "fill", "clear", "new:2025", "help", "doctor"])
-def test_windows_no_workbook_open(xlam, tmp_path, tag):
+def test_windows_no_workbook_open(xlam, tmp_path):
     exe = WINDOWS_PYTHONS[0][1]
     os_ = windows(tmp_path, exe, WINDOWS_PYTHONS[0][2])
-    xl = Excel(xlam, os_)
-    assert xl.app.application.active_book is None
-    xl.click(tag)  # raised VBA error 91 (ActiveWorkbook.FullName on Nothing) before the fix
-    assert _runs(os_) == [win_command(exe, tag, book="工作簿1", folder="", placeholder="工作簿1")]
-    assert xl.dialogs == []
+    for tag in tags(xlam):
+        xl = Excel(xlam, os_)
+        assert xl.app.application.active_book is None
+        os_.shell.runs.clear()
+        xl.click(tag)  # raised VBA error 91 (ActiveWorkbook.FullName on Nothing) before the fix
+        assert _runs(os_) == [win_command(exe, tag, book="工作簿1", folder="", placeholder="工作簿1")], tag
+        assert xl.dialogs == [] and [b.name for b in xl.app.workbooks()] == ["工作簿1"]
 
 
 MAC_PYTHONS = [
@@ -188,7 +189,7 @@ def test_macos_every_button_starts_the_installed_python(xlam, tmp_path, case):
 def test_macos_no_workbook_open(xlam, tmp_path):
     os_ = FakeOS("mac", tmp_path / "disk", user="zhang", codepage="ascii")
     addin.write_config("darwin", MAC_PYTHONS[0][1], home=os_.home, real=os_.real, prefix="/x")
-    for tag in ("check", "new:2025", "help"):
+    for tag in tags(xlam):
         xl = Excel(xlam, os_)
         os_.apple.clear()
         xl.click(tag)
