@@ -201,23 +201,46 @@ def test_macos_no_workbook_open(xlam, tmp_path):
 
 # -- the Python part of the command line, run for real ----------------------------------------------
 
-HARNESS = r"""
-import json, os, sys
-code, sys.argv = sys.argv[1], ["-c"] + sys.argv[2:]
-os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
-sys.path.insert(0, os.environ["XLREPORT_TESTS"])
-import xlwings
-from xlbook import book_json, remote_book
-wb = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--wb="))
-payload = book_json(os.environ["XLREPORT_BOOK"], name=wb)
-book = remote_book(payload)
-# Excel's side of Book.caller(): the book named on the command line, here on the remote engine
-xlwings.Book.caller = classmethod(lambda cls: book)
-exec(code)
-import xlreport.excel as x
-print(json.dumps({"path": sys.path, "message": x.last_run.message, "kind": x.last_run.kind,
-                  "findings": len(x.last_run.findings), "actions": book.json()["actions"]}, ensure_ascii=False))
+# Excel's side of a RunPython call, for a Python started exactly as the add-in starts it: a
+# sitecustomize on PYTHONPATH makes Book.caller() return the book named by --wb= on xlwings'
+# remote engine (built from a real, recalculated file) and writes what happened when Python exits.
+EXCEL_SIDE = r"""
+import atexit, json, os, sys
+if os.environ.get("XLREPORT_BOOK"):
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    sys.path.append(os.environ["XLREPORT_TESTS"])
+    import xlwings
+    _book = []
+
+    def _caller(cls):
+        from xlbook import book_json, remote_book
+        wb = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--wb="))
+        _book.append(remote_book(book_json(os.environ["XLREPORT_BOOK"], name=wb)))
+        return _book[-1]
+
+    xlwings.Book.caller = classmethod(_caller)
+
+    @atexit.register
+    def _report():
+        import xlreport.excel as x
+        run = x.last_run
+        with open(os.environ["XLREPORT_OUT"], "w", encoding="utf-8") as f:
+            json.dump({"path": sys.path, "argv": sys.argv, "message": run and run.message,
+                       "kind": run and run.kind, "actions": _book[-1].json()["actions"] if _book else []},
+                      f, ensure_ascii=False)
 """
+
+
+def _excel_side_env(book: Path, tmp: Path) -> dict:
+    hook = tmp / "excel-side"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(EXCEL_SIDE, encoding="utf-8")
+    return {"PATH": "/usr/bin:/bin", "XLREPORT_BOOK": str(book), "XLREPORT_TESTS": str(ROOT / "tests"),
+            "PYTHONPATH": f"{hook}:{ROOT}", "HOME": str(tmp), "XLREPORT_OUT": str(tmp / "excel-side.json")}
+
+
+def _report(tmp: Path) -> dict:
+    return json.loads((tmp / "excel-side.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -232,15 +255,57 @@ def recalculated(tmp_path_factory):
 
 
 def _run_python_part(command: str, book: Path, cwd: Path) -> dict:
+    """The Windows command line's python.exe arguments, split as the C runtime splits them, given
+    to this machine's Python (the one stand-in: C:\\...\\python.exe does not exist here)."""
     argv = ms_argv(command.split(" & ")[-1].split("&& ")[-1])
     assert argv[1:3] == ["-B", "-c"]
-    code, rest = argv[3], argv[4:argv.index("2>")]
-    proc = subprocess.run([sys.executable, "-c", HARNESS, code, *rest], capture_output=True, text=True,
-                          cwd=cwd, env={"PATH": "/usr/bin:/bin", "XLREPORT_BOOK": str(book),
-                                        "XLREPORT_TESTS": str(ROOT / "tests"), "PYTHONPATH": str(ROOT),
-                                        "HOME": str(cwd)})
+    proc = subprocess.run([sys.executable, *argv[1:argv.index("2>")]], capture_output=True, text=True,
+                          cwd=cwd, env=_excel_side_env(book, cwd))
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _report(cwd)
+
+
+# what xlwings' AppleScript makes of the add-in's parameter string (its VbaHandler); checked
+# against the installed file, so the shell command below is the one macOS runs
+APPLESCRIPT = ('set ShellCommand to PythonInterpreter & " -B -u -W ignore -c \\"import xlwings.utils;'
+               'xlwings.utils.prepare_sys_path(\'" & PYTHONPATH & "\');" & \u00ac\n\t\tPythonCommand & " \\" '
+               '\\"--wb=" & WorkbookName & "\\" \\"--from_xl=1\\" \\"--app=" & ApplicationFullName & "\\" '
+               '> /dev/null 2>\\"" & LOG_FILE & "\\" & "')
+
+
+def mac_shell_command(parameter: str) -> str:
+    import xlwings
+    script = Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
+    assert APPLESCRIPT in script.read_text(encoding="utf-8")
+    pythonpath, interpreter, command, book, app, log = parameter.split("|")
+    # as the AppleScript concatenates it, less its final " & " (the test waits for Python)
+    return (f'{interpreter} -B -u -W ignore -c "import xlwings.utils;xlwings.utils.prepare_sys_path(\'{pythonpath}\');'
+            f'{command} " "--wb={book}" "--from_xl=1" "--app={app}" > /dev/null 2>"{log}"')
+
+
+def test_macos_shell_command_through_the_wrapper_runs_check(xlam, tmp_path, recalculated):
+    """A Python whose path has spaces and Chinese: AppleScript puts the interpreter unquoted
+    into the shell command, so install wrote ~/.xlreport/python; run that command for real."""
+    real_python = tmp_path / "办公 软件" / "年报 环境" / "bin" / "python"
+    real_python.parent.mkdir(parents=True)
+    real_python.symlink_to(sys.executable)
+    os_ = FakeOS("mac", tmp_path / "disk", user="zhang", codepage="ascii")
+    addin.write_config("darwin", str(real_python), home=os_.home, real=os_.real, prefix="/x")
+    xl = Excel(xlam, os_)
+    xl.open_book("/Users/zhang/Documents", BOOK)
+    xl.click("check")
+    (_, _, parameter), = os_.apple
+    interpreter = parameter.split("|")[1]
+    assert interpreter == "/Users/zhang/.xlreport/python"
+    shell = mac_shell_command(parameter.replace(f"|{interpreter}|", f"|{os_.real(interpreter)}|"))
+    shell = shell.replace(f'2>"{os_.container}/xlwings.log"', f'2>"{tmp_path}/xlwings.log"')
+    proc = subprocess.run(["/bin/sh", "-c", shell], capture_output=True, text=True, cwd=tmp_path,
+                          env=_excel_side_env(recalculated, tmp_path))
+    assert proc.returncode == 0, (tmp_path / "xlwings.log").read_text()
+    out = _report(tmp_path)
+    assert out["kind"] == "template" and out["message"].startswith(("校验完成", "校验通过"))
+    assert f"--wb={BOOK}" in out["argv"]
+    assert not any("Documents" in p for p in out["path"])  # the clerk's folder is not on Python's path
 
 
 def test_the_command_line_runs_check_on_a_chinese_workbook(xlam, tmp_path, recalculated):
