@@ -1,12 +1,12 @@
 """The Python behind the ribbon buttons of the Excel add-in (tab 政务公开年报).
 
 The VBA callback passes each button's tag to :func:`on_ribbon`; everything else happens
-here, through xlwings, on the **active** workbook (``Book.caller()`` would return the add-in
-itself).  The same code runs on xlwings' desktop engines (Excel on Windows/macOS) and on its
+here, through xlwings, on the workbook the button was clicked on (``Book.caller()``: the book
+xlwings' RunPython names on the command line, the calling Excel's active workbook).  The same code runs on xlwings' desktop engines (Excel on Windows/macOS) and on its
 remote engine (``xlwings.Book(json=...)``), which is how the tests drive it on Linux.
 
 Tags: ``check`` (校验), ``fill`` (填充合计), ``clear`` (清除标记), ``new:<year>`` (新建模板),
-``help`` (帮助).
+``doctor`` (诊断), ``help`` (帮助).
 
 Two kinds of workbook are understood:
 
@@ -69,7 +69,8 @@ HELP_TEXT = (
     "把有误的单元格标成红色（错误）或黄色（提示），并在“校验结果”表中逐条列出，点击单元格地址可跳转。\n"
     "填充合计：只填回合计（模板中恢复合计公式；自制表格中写入正确的合计数），不改动填报数据。\n"
     "清除标记：去掉校验标记，删除“校验结果”表。\n"
-    "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。\n\n"
+    "新建模板：生成所选年度的空白填报模板并打开（保存在“文档”文件夹）。没有打开工作簿时也可使用。\n"
+    "诊断：显示按钮使用的 Python、配置和版本，以及常见问题的解决办法（同 xlreport addin doctor）。\n\n"
     "说明文档：xlreport 项目 README 的“Excel 功能区加载项”一节。")
 
 
@@ -105,26 +106,48 @@ def _read(run: Run, rng, **options):
 class Protection:
     """Unprotect before writing and protect again afterwards.  The template protects its
     sheets and the workbook structure with a password; only desktop Excel can lift that, so
-    this is the single place that touches the platform API.  The remote engine has no
-    protection API (its client applies the actions itself), so there this does nothing."""
+    this is the single place that touches the platform API: Windows' COM names, and on macOS
+    the commands of xlwings' AppleScript dictionary (``xlwings.mac_dict``: ``unprotect``,
+    ``protect_worksheet``, ``protect_workbook``).  The remote engine has no protection API (its
+    client applies the actions itself), so there this does nothing.  An unprotect that fails
+    part way protects again what it had already lifted before raising."""
+
+    # the template's options: formatting cells locked, rows/columns free
+    SHEET_OPTIONS_WIN = dict(DrawingObjects=True, Contents=True, Scenarios=True, AllowFormattingCells=False,
+                             AllowFormattingColumns=True, AllowFormattingRows=True)
+    SHEET_OPTIONS_MAC = dict(drawing_objects=True, worksheet_contents=True, scenarios=True,
+                             allow_formatting_cells=False, allow_formatting_columns=True,
+                             allow_formatting_rows=True)
 
     def __init__(self, password: str = DEFAULT_PASSWORD):
         self.password = password
         self.calls: list[tuple[str, str]] = []  # (verb, sheet or "workbook"), for the record
 
     def unprotect(self, book, sheets: list[str], structure: bool) -> None:
-        if structure:
-            self.calls.append(("unprotect", "workbook"))
-        self.calls += [("unprotect", s) for s in sheets]
         api = _desktop(book)
-        if api is None:
-            return
-        pw = self.password
-        if structure:
-            _call(api, "Unprotect", pw) if _windows() else _call(api, "unprotect", password=pw)
-        for name in sheets:
-            sh = book.sheets[name].api
-            _call(sh, "Unprotect", pw) if _windows() else _call(sh, "unprotect", password=pw)
+        done: list[str] = []
+        try:
+            if structure:
+                self.calls.append(("unprotect", "workbook"))
+                if api is not None:
+                    self._unprotect(api)
+            for name in sheets:
+                self.calls.append(("unprotect", name))
+                if api is not None:
+                    self._unprotect(book.sheets[name].api)
+                done.append(name)
+        except Exception:
+            try:
+                self.protect(book, done, structure)
+            except Exception:
+                pass
+            raise
+
+    def _unprotect(self, obj) -> None:
+        if _windows():
+            _call(obj, "Unprotect", self.password)
+        else:
+            _call(obj, "unprotect", password=self.password)
 
     def protect(self, book, sheets: list[str], structure: bool) -> None:
         self.calls += [("protect", s) for s in sheets]
@@ -134,15 +157,12 @@ class Protection:
         if api is None:
             return
         pw = self.password
-        for name in sheets:  # the template's options: formatting cells locked, rows/columns free
+        for name in sheets:
             sh = book.sheets[name].api
             if _windows():
-                sh.Protect(Password=pw, DrawingObjects=True, Contents=True, Scenarios=True,
-                           AllowFormattingCells=False, AllowFormattingColumns=True, AllowFormattingRows=True)
+                sh.Protect(Password=pw, **self.SHEET_OPTIONS_WIN)
             else:
-                sh.protect(password=pw, drawing_objects=True, contents=True, scenarios=True,
-                           allow_formatting_cells=False, allow_formatting_columns=True,
-                           allow_formatting_rows=True)
+                sh.protect_worksheet(password=pw, **self.SHEET_OPTIONS_MAC)
         if structure:
             if _windows():
                 api.Protect(Password=pw, Structure=True, Windows=False)
@@ -211,7 +231,7 @@ def _read_template(book, run: Run, meta: dict) -> Located:
         raise NotAReport(f"隐藏工作表“{META_SHEET}”中的格式版本“{version}”无法识别，无法校验。")
     if tversion not in KNOWN_TEMPLATE_VERSIONS:
         raise NotAReport(f"此工作簿由更新版本的 xlreport 生成（模板版本 {tversion}），请先升级 xlreport"
-                         "（pip install -U xlreport）再校验。")
+                         "（在新版 xlreport 源码目录中运行 pip install \".[excel]\"，再运行 xlreport addin install）再校验。")
     fmt = FORMATS[version]
     lay = layout(fmt)
     names = _sheet_names(book)
@@ -713,9 +733,13 @@ def new_template(book, arg: str, *, folder: Path | None = None, opener=None) -> 
         write_template(path, fmt, year=year)
     except TemplateError as e:
         raise NotAReport(str(e)) from None
-    (opener or _open)(book, path)
+    try:
+        (opener or _open)(book, path)
+        opened = ""
+    except Exception:  # the file is there all the same: say where
+        opened = "\n未能自动打开，请在 Excel 中打开此文件。"
     run.filled = [str(path)]
-    _alert(book, run, f"已生成 {year} 年度空白填报模板（{fmt.version}版格式）：\n{path}")
+    _alert(book, run, f"已生成 {year} 年度空白填报模板（{fmt.version}版格式）：\n{path}{opened}")
     return run
 
 
@@ -748,52 +772,135 @@ def show_help(book, arg: str = "") -> Run:
     return run
 
 
+def show_doctor(book, arg: str = "") -> Run:
+    """诊断: the Python this button started, its config and versions (xlreport addin doctor)."""
+    from .addin import doctor
+    run = Run("doctor")
+    _, text = doctor()
+    _alert(book, run, text)
+    return run
+
+
 ACTIONS = {
     "check": lambda book, arg: check_book(book),
     "fill": lambda book, arg: fill_book(book),
     "clear": lambda book, arg: clear_book(book),
     "new": lambda book, arg: new_template(book, arg),
     "help": lambda book, arg: show_help(book, arg),
+    "doctor": lambda book, arg: show_doctor(book, arg),
 }
 
 
 NEEDS_BOOK = ("check", "fill", "clear")
+NO_BOOK = "当前没有打开的工作簿。请先打开要处理的年度报告工作簿，再点此按钮。"
 
 
 def _active_book():
-    """The workbook the clerk is looking at: not ``Book.caller()``, which inside an add-in is
-    the add-in itself.  None when no workbook is open."""
+    """The workbook the button was clicked on: the book xlwings' RunPython names on the
+    command line (``--wb=``, Excel's ActiveWorkbook of the calling Excel instance, never the
+    add-in, which cannot be active), through ``Book.caller()``.  Outside a button call, the
+    active book; None when there is none."""
     import xlwings as xw
+    try:
+        return xw.Book.caller()
+    except Exception:
+        pass
     try:
         return xw.books.active
     except Exception:
         return None
 
 
-def on_ribbon(tag: str, book=None) -> Run | None:
-    """The one entry point of every ribbon button (called by the VBA callback with the tag)."""
+class _Quiet:
+    """Screen updating off and calculation manual while a button writes, both restored after
+    (also when the action fails).  Desktop Excel only: the remote engine's client applies the
+    actions in one batch anyway (Office.js suspends screen updating until its next sync).
+    What an engine cannot read or set is left alone."""
+
+    def __init__(self, book):
+        self.app = book.app if book is not None and _desktop(book) is not None else None
+        self.calculation = None
+        self.screen = True
+
+    def __enter__(self):
+        app = self.app
+        if app is None:
+            return self
+        try:
+            self.screen = bool(app.screen_updating)
+        except Exception:
+            self.screen = True  # the remote engine cannot read it
+        try:
+            self.calculation = app.calculation
+        except Exception:
+            self.calculation = None
+        try:
+            app.screen_updating = False
+        except Exception:
+            pass
+        if self.calculation not in (None, "manual"):
+            try:
+                app.calculation = "manual"
+            except Exception:
+                self.calculation = None
+        return self
+
+    def __exit__(self, *exc):
+        app = self.app
+        if app is None:
+            return False
+        if self.calculation not in (None, "manual"):
+            try:
+                app.calculation = self.calculation
+            except Exception:
+                pass
+        try:
+            app.screen_updating = self.screen
+        except Exception:
+            pass
+        return False
+
+
+def on_ribbon(tag: str, book=None, placeholder: str = "") -> Run | None:
+    """The one entry point of every ribbon button (called by the VBA callback with the tag).
+
+    ``placeholder`` names the blank workbook the callback opened because no workbook was
+    open (xlwings' RunPython needs one): the action then runs as with no workbook, and the
+    placeholder is closed again on desktop Excel."""
     global last_run
     book = book if book is not None else _active_book()
+    host = book  # the workbook whose Excel shows the messages
+    if placeholder:
+        book = None
     action, _, arg = (tag or "").partition(":")
     handler = ACTIONS.get(action)
     if book is None and action in NEEDS_BOOK:
         run = Run(action)
-        _alert(book, run, "请先打开要处理的年度报告工作簿，再点此按钮。")
+        _alert(host, run, NO_BOOK)
     elif handler is None:
         run = Run("unknown")
-        _alert(book, run, f"未知的按钮“{tag}”：加载项与已安装的 xlreport 版本不一致，请重新运行 xlreport addin install。")
+        _alert(host, run, f"未知的按钮“{tag}”：加载项与已安装的 xlreport 版本不一致，请重新运行 xlreport addin install。")
     else:
         try:
-            run = handler(book, arg)
+            if action in NEEDS_BOOK:
+                with _Quiet(book):
+                    run = handler(book, arg)
+            else:
+                run = handler(host, arg)
         except NotAReport as e:
             run = Run(action)
-            _alert(book, run, str(e))
+            _alert(host, run, str(e))
         except Exception as e:  # a clear message in Excel instead of a Python traceback
             if os.environ.get("XLREPORT_DEBUG"):
                 raise
             run = Run(action)
-            _alert(book, run, f"操作未完成：{type(e).__name__}: {e}\n工作簿可能受保护或已被其他程序锁定。"
+            _alert(host, run, f"操作未完成：{type(e).__name__}: {e}\n工作簿可能受保护或已被其他程序锁定。"
                               "如问题持续，请用 xlreport check 检查该文件，并把此提示发给维护人员。")
+    if placeholder and host is not None and _desktop(host) is not None:
+        try:
+            host.close()  # the blank stand-in, never saved
+        except Exception:
+            pass
     last_run = run
     return run
 

@@ -138,7 +138,7 @@ def read_document(path) -> Document:
         doc.problem = ("doc.unreadable", str(e))
         return doc
     except ImportError as e:
-        doc.problem = ("doc.unreadable", f"读取此类文件需要 {e.name or '相应的库'}：请安装 pip install 'xlreport[docs]'")
+        doc.problem = ("doc.unreadable", f"读取此类文件需要 {e.name or '相应的库'}：请在 xlreport 源码目录中运行 pip install '.[docs]'")
         return doc
     except Exception as e:  # a broken file must not stop a batch
         doc.problem = ("doc.unreadable", f"文件已损坏或格式不正确（{type(e).__name__}）")
