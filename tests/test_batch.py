@@ -317,6 +317,9 @@ def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_
     findings, summary = check_paths([folder], workers=1)
     capsys.readouterr()
     assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "已跳过  上次的结果.xlsx" in out and "这是 xlreport 以前输出的检查结果" in out
+    assert main(["check", str(folder), "--quiet"]) == 1
     line = next(x for x in capsys.readouterr().out.splitlines() if "上次的结果.xlsx" in x)
     assert line.startswith("已跳过") and "跳过原因：这是 xlreport 以前输出的检查结果（有“检查结果”“问题清单”表），不是年度报告" in line
     by_file = {Path(f).name: s for f, s in zip(summary["file"], summary["status"])}

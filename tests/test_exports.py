@@ -66,11 +66,12 @@ def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path
     out.parent.mkdir()
     assert main(["check", str(folder), "--out", str(out), "--workers", "1"]) == 1
     wb = load_workbook(out)
-    assert wb.sheetnames == ["检查结果", "问题清单"]
+    assert wb.sheetnames == ["检查结果", "问题清单", "说明"]
+    assert "相对链接" in wb["说明"]["A1"].value and "--absolute-links" in wb["说明"]["A1"].value
     status = {r[0]: r for r in wb["检查结果"].iter_rows(min_row=2, values_only=True)}
     assert len(status) == len(REAL_JSON) + 2
-    assert status[str(folder / "broken.xlsx")][-1] == "无法读取"
-    assert status[str(folder / "2023_huaian-hongzequ_1.xlsx")][-1] == "有错误"
+    assert status[str(folder / "broken.xlsx")][6] == "无法读取"
+    assert status[str(folder / "2023_huaian-hongzequ_1.xlsx")][6] == "有错误"
     ws = wb["问题清单"]
     rows = list(ws.iter_rows(min_row=2))
     wrong = [r for r in rows if r[4].value == "四.total"]
@@ -84,7 +85,7 @@ def test_xlsx_output_has_status_findings_and_links_to_the_cells(folder, tmp_path
     assert len(evil) == 1 and evil[0][1].data_type == "s"  # text, not a formula
     assert all(not (isinstance(c.value, str) and c.data_type == "f") for r in rows for c in r)
     assert {wb["检查结果"].cell(2, j).alignment.horizontal for j in range(3, 8)} == {"center"}  # 2023 2019 apart
-    for sheet in wb:  # printed one page wide, headings repeated
+    for sheet in (wb["检查结果"], wb["问题清单"]):  # printed one page wide, headings repeated
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
 
@@ -195,12 +196,13 @@ def test_aggregate_refuses_a_mix_of_years_or_formats(tmp_path, capsys):
     assert main(["aggregate", str(d), "-o", str(out), "--force"]) == 0
 
 
-def test_an_output_inside_the_checked_folder_is_not_checked(tmp_path, capsys):
+def test_an_output_inside_the_checked_folder_is_refused_by_check_and_left_out_by_aggregate(tmp_path, capsys):
     d, _ = _units(tmp_path, 2)
-    for _ in range(2):
-        assert main(["check", str(d), "--out", str(d / "结果.xlsx")]) == 0
-        assert "共检查 2 个文件" in capsys.readouterr().out
-    (d / "结果.xlsx").unlink()
+    before = sorted(p.name for p in d.iterdir())
+    assert main(["check", str(d), "--out", str(d / "结果.xlsx")]) == 2
+    out, err = capsys.readouterr()
+    assert "在要检查的文件夹" in err and "共检查" not in out
+    assert sorted(p.name for p in d.iterdir()) == before
     for _ in range(2):
         assert main(["aggregate", str(d), "-o", str(d / "汇总.xlsx"), "--force"]) == 0
         assert "已汇总 2 个单位" in capsys.readouterr().out

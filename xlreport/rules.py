@@ -203,6 +203,11 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
               "{table}合计单元格的公式已被覆盖或删除：{cells}。合计已按填报数重新计算后比较"),
     CheckRule("workbook.number_as_text", "数字以文本保存", ERROR,
               "{table}有{count}个数字以文本形式保存：{cells}。Excel 的合计和校验公式不计入文本，请改为数值"),
+    CheckRule("workbook.previous_missing", "没有找到上年报告", WARNING,
+              "上年报告文件夹中没有{agency}{year}的报告（{found}），跨年结转未检查"),
+    CheckRule("workbook.previous_ambiguous", "上年报告不止一份", WARNING,
+              "上年报告文件夹中有{count}份{agency}{year}的报告：{files}，无法确定用哪一份，跨年结转未检查；"
+              "请只保留一份"),
     CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
               "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
 )
