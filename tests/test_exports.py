@@ -192,7 +192,7 @@ def test_aggregate_refuses_a_mix_of_years_or_formats(tmp_path, capsys):
     assert main(["aggregate", str(ROOT / "examples"), "-o", str(tmp_path / "x.csv")]) == 2
     d, _ = _units(tmp_path, 2)
     assert main(["aggregate", str(d), "-o", str(out)]) == 0
-    assert main(["aggregate", str(d), "-o", str(out)]) == 1  # exists, no --force
+    assert main(["aggregate", str(d), "-o", str(out)]) == 2  # exists, no --force: an output problem
     assert main(["aggregate", str(d), "-o", str(out), "--force"]) == 0
 
 
@@ -222,7 +222,27 @@ def test_an_earlier_roll_up_among_its_own_units_is_refused_but_roll_ups_sum(tmp_
     regions.mkdir()
     (d / "上次的汇总.xlsx").rename(regions / "地区一.xlsx")
     assert main(["aggregate", str(d), "-o", str(regions / "地区二.xlsx"), "--workers", "1"]) == 0
+    assert main(["aggregate", str(regions), "-o", str(out), "--workers", "1"]) == 1  # two identical roll-ups
+    assert "内容完全相同" in capsys.readouterr().err
+    assert main(["aggregate", str(d), "-o", str(regions / "地区二.xlsx"), "--workers", "1", "--force",
+                 "--agency", "地区二"]) == 0
     assert main(["aggregate", str(regions), "-o", str(out), "--workers", "1"]) == 0
     from xlreport.batch import check_workbook
     report, _ = check_workbook(out)
     assert report.values["t3.new.natural"] == 2 * sum(r.values["t3.new.natural"] for r in reports)
+
+
+def test_aggregate_refuses_two_workbooks_of_one_unit_naming_both(tmp_path, capsys):
+    d, reports = _units(tmp_path, 2)
+    fixed = real_report(REAL_JSON[-1], "单位 1")  # the same unit (spaces, width ignored), corrected numbers
+    (d / "u1(修改后).xlsx").write_bytes(filled_bytes(fixed, typed_totals=False))
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "u1.xlsx" in err and "u1(修改后).xlsx" in err and "重复计算" in err and not out.exists()
+    (d / "u1(修改后).xlsx").unlink()
+    (d / "copy.xlsx").write_bytes((d / "u0.xlsx").read_bytes())  # identical content
+    with pytest.raises(AggregateError, match="内容完全相同|都是"):
+        aggregate([d], out, workers=1)
+    (d / "copy.xlsx").unlink()
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
