@@ -246,3 +246,94 @@ def test_aggregate_refuses_two_workbooks_of_one_unit_naming_both(tmp_path, capsy
         aggregate([d], out, workers=1)
     (d / "copy.xlsx").unlink()
     assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
+
+
+# -- outputs hold anything the inputs can hold ---------------------------------------------------------
+
+def _hand_made(path: Path, agency_xml: bytes = b"", huge: bool = False) -> Path:
+    """A hand-made sheet; ``agency_xml`` is spliced into the agency's XML as it is (control
+    characters: a Word soft line break pasted into Excel is stored as _x000B_); ``huge``: a
+    400-digit number typed (kept by Excel as text) in 表三 新收 自然人."""
+    import zipfile
+    report = real_report(REAL_JSON[-1])
+    grid = official_grid(report, with_title=False)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["填报单位", "某局QQQQ办公室"])
+    ws.append(["报告年度", 2024])
+    for row in grid:
+        ws.append(row)
+    if huge:
+        v = int(report.values["t3.new.natural"])
+        cell = next(c for r in ws.iter_rows() for c in r if c.value == v)
+        cell.value = "1" + "0" * 400
+        cell.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename).replace(b"QQQQ", agency_xml))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_control_characters_and_huge_numbers_reach_every_output(tmp_path, capsys):
+    d = tmp_path / "in"
+    d.mkdir()
+    _hand_made(d / "ctl.xlsx", b"_x000B_\x1b", huge=True)
+    for suffix in (".xlsx", ".csv", ".json"):
+        assert main(["check", str(d), "--out", str(tmp_path / f"r{suffix}")]) == 1
+        assert (tmp_path / f"r{suffix}").exists()
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "某局 \\x1b办公室" in out.replace("\\x0b", " ")
+    wb = load_workbook(tmp_path / "r.xlsx")
+    row = [c for c in wb["检查结果"][2]]
+    assert row[1].value == "某局 \\x1b办公室"  # soft line break as a space, ESC escaped
+    findings = list(wb["问题清单"].iter_rows(min_row=2))
+    huge = [c for r in findings for c in r[7:10] if isinstance(c.value, str) and len(c.value) > 300]
+    assert huge and all(c.data_type == "s" and c.value.lstrip("-").isdigit() for c in huge)
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data[0]["agency"] == "某局\x0b\x1b办公室"  # JSON keeps the text as read
+
+
+def test_links_quote_names_and_survive_moving_result_and_folder(tmp_path, capsys):
+    import shutil
+    from urllib.parse import unquote
+
+    d = tmp_path / "收到 的"
+    d.mkdir()
+    name = "a#b%20c'd.xlsx"
+    wrong = edit(filled_bytes(real_report(REAL_JSON[-1], "某局")), lambda wb: wb["表四"].cell(5, 5, 999))
+    (d / name).write_bytes(wrong)
+    (tmp_path / "结果").mkdir()
+    out = tmp_path / "结果" / "r.xlsx"
+    assert main(["check", str(d), "--out", str(out)]) == 1
+    wb = load_workbook(out)
+    status_link = wb["检查结果"]["A2"].hyperlink.target
+    assert status_link == "../%E6%94%B6%E5%88%B0%20%E7%9A%84/a%23b%2520c'd.xlsx".replace(
+        "%E6%94%B6%E5%88%B0", "收到").replace("%E7%9A%84", "的")
+    cell_link = next(r[5].hyperlink.target for r in wb["问题清单"].iter_rows(min_row=2) if r[4].value == "四.total")
+    path_part, location = cell_link.split("#")
+    assert location == "'表四'!E5"
+    assert (out.parent / unquote(path_part)).resolve() == (d / name).resolve()
+    # moved together (result and folder keep their relative places): the link still points at the file
+    moved = tmp_path / "别处"
+    moved.mkdir()
+    shutil.move(str(d), moved / d.name)
+    shutil.move(str(out.parent), moved / "结果")
+    assert (moved / "结果" / unquote(path_part)).resolve().exists()
+    # absolute links: a file:// URI of the file
+    out2 = tmp_path / "abs.xlsx"
+    assert main(["check", str(moved / d.name), "--out", str(out2), "--absolute-links"]) == 1
+    wb = load_workbook(out2)
+    target = wb["检查结果"]["A2"].hyperlink.target
+    assert target.startswith("file:///") and Path(unquote(target[len("file://"):])) == (moved / d.name / name)
+    assert "绝对链接" in wb["说明"]["A1"].value
+
+
+def test_a_quote_in_a_sheet_name_is_doubled_in_the_link():
+    from xlreport.exports import link_target
+    assert link_target(Path("/r"), "/r/x.xlsx", "它's!D5") == "x.xlsx#'它''s'!D5"
+    assert link_target(Path("/r"), "/r/x.xlsx", "'它''s'!D5") == "x.xlsx#'它''s'!D5"
+    assert link_target(Path("/r"), "/r/x 1%.xlsx", None) == "x%201%25.xlsx"
