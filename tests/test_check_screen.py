@@ -143,3 +143,11 @@ def test_outputs_get_the_users_umask(tmp_path, capsys):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "r.csv").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "t.xlsx").stat().st_mode) == 0o640
+
+
+def test_os_errors_are_said_in_chinese(tmp_path, capsys):
+    (tmp_path / "好.xlsx").write_bytes(good_bytes())
+    os.symlink("环.xlsx", tmp_path / "环.xlsx")  # a symlink loop: stat fails with ELOOP
+    assert main(["check", str(tmp_path), "--out", str(tmp_path.parent / f"{tmp_path.name}.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "文件无法打开（符号链接循环）" in out and "Too many levels" not in out

@@ -13,20 +13,22 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["OutputError", "check_target", "write_atomic", "atomic_file", "file_mode", "inside"]
+__all__ = ["OutputError", "check_target", "write_atomic", "atomic_file", "file_mode", "inside", "oserror_text"]
 
 
 class OutputError(Exception):
     """A Chinese message saying why an output could not be written."""
 
 
-def _oserror(e: OSError) -> str:
+def oserror_text(e: OSError) -> str:
     """An OS error's reason in Chinese (the common ones), else the system's own text."""
     import errno
     reasons = {errno.EACCES: "没有写入权限", errno.EPERM: "不允许此操作", errno.ENOSPC: "磁盘空间不足",
                errno.EROFS: "只读文件系统", errno.ENOENT: "文件或文件夹不存在", errno.EISDIR: "这是一个文件夹",
                errno.ENOTDIR: "路径中有一部分不是文件夹", errno.ENAMETOOLONG: "文件名过长",
-               errno.EDQUOT: "超出磁盘配额", errno.ELOOP: "符号链接循环", errno.EEXIST: "文件已存在"}
+               errno.EDQUOT: "超出磁盘配额", errno.ELOOP: "符号链接循环", errno.EEXIST: "文件已存在",
+               errno.EIO: "读写出错（磁盘或网络盘故障）", errno.EBUSY: "文件正被占用",
+               errno.ETXTBSY: "文件正被占用", errno.EMFILE: "打开的文件过多", errno.EINVAL: "参数无效（文件名不允许？）"}
     return reasons.get(e.errno, e.strerror or str(e))
 
 
@@ -80,7 +82,7 @@ def check_target(path, force: bool, suffix: str | None = None, *, inputs=(), pre
             os.close(fd)
             os.unlink(tmp)
         except OSError as e:
-            raise OutputError(f"无法在“{folder}”中写入文件（{_oserror(e)}）") from None
+            raise OutputError(f"无法在“{folder}”中写入文件（{oserror_text(e)}）") from None
     return path
 
 
@@ -97,7 +99,7 @@ def atomic_file(path):
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem[:40], suffix=path.suffix + ".tmp", dir=folder)
     except OSError as e:
-        raise OutputError(f"无法在“{folder}”中写入文件（{_oserror(e)}）") from None
+        raise OutputError(f"无法在“{folder}”中写入文件（{oserror_text(e)}）") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -109,7 +111,7 @@ def atomic_file(path):
         except OSError:
             pass
         if isinstance(e, OSError):
-            raise OutputError(f"无法写入“{path}”（{_oserror(e)}）") from None
+            raise OutputError(f"无法写入“{path}”（{oserror_text(e)}）") from None
         raise
 
 

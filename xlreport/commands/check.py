@@ -149,8 +149,8 @@ def run(args) -> int:
         if bar is not None:
             bar.close()
         if isinstance(e, OSError) and writer is not None:  # the output's disk, while writing
-            from ..output import _oserror
-            print(f"错误：无法写入“{screen(args.out)}”（{_oserror(e)}），未生成结果文件", file=sys.stderr)
+            from ..output import oserror_text
+            print(f"错误：无法写入“{screen(args.out)}”（{oserror_text(e)}），未生成结果文件", file=sys.stderr)
             return 2
         raise
     if bar is not None:
