@@ -10,13 +10,14 @@ from pathlib import Path
 EXIT_CODES = """退出码（所有命令相同）：0 全部通过；1 有报告存在错误或无法读取；
 2 用法或输出问题（参数错误、输出文件已存在而未加 --force、无法写入）；3 某个文件检查时发生内部错误（其余文件照常检查完毕）。"""
 QUIET_ROWS = 200  # lines of the --quiet table
+WARNINGS_SHOWN = 3  # messages shown per warning rule (every error is shown)
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "check", help="检查一个或多个工作簿（可以是文件夹），列出每个问题及其单元格",
         description="检查填好的年度报告工作簿（本工具的模板或按官方表格自制的 .xlsx/.xls），"
-                    "逐个文件列出全部错误和提示（按规则归类）。" + EXIT_CODES)
+                    "逐个文件列出全部错误（按规则归类）和提示。" + EXIT_CODES)
     p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹（文件夹内的 .xlsx/.xls 全部检查）")
     p.add_argument("--previous", metavar="文件夹",
                    help="上年报告所在文件夹（按填报单位名称和年度对应：本年度减一，检查结转数）")
@@ -231,12 +232,12 @@ def _print_file(r, names, out) -> None:
         label = "错误" if fs[0]["severity"] == "error" else "提示"
         title = RULES[rule].title if rule in RULES else rule
         lines.append(f"  【{label}】{screen(title)}（{rule}）" + (f"，{len(fs)} 处：" if len(fs) > 1 else "："))
-        seen = set()
-        for f in fs:
-            if f["message"] in seen:
-                continue
-            seen.add(f["message"])
-            lines.append(f"      {screen(f['message'])}")
+        messages = list(dict.fromkeys(f["message"] for f in fs))  # each message once
+        limit = len(messages) if label == "错误" else WARNINGS_SHOWN  # every error; the first few of a warning
+        for m in messages[:limit]:
+            lines.append(f"      {screen(m)}")
+        if len(messages) > limit:
+            lines.append(f"      ……另有 {len(messages) - limit} 条同类提示（--out 输出全部）")
     print("\n".join(lines), file=out)
 
 
