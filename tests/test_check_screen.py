@@ -151,3 +151,27 @@ def test_os_errors_are_said_in_chinese(tmp_path, capsys):
     assert main(["check", str(tmp_path), "--out", str(tmp_path.parent / f"{tmp_path.name}.csv")]) == 1
     out = capsys.readouterr().out
     assert "文件无法打开（符号链接循环）" in out and "Too many levels" not in out
+
+
+def test_an_ods_is_read_through_calamine_and_checked(tmp_path, capsys):
+    """A report saved as .ods by LibreOffice (real soffice) is checked like the .xlsx it came from."""
+    from xlreport.libreoffice import convert
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "好.xlsx").write_bytes(good_bytes())
+    (src / "坏.xlsx").write_bytes(two_error_bytes())
+    d = tmp_path / "收到"
+    d.mkdir()
+    convert([src / "好.xlsx", src / "坏.xlsx"], "ods", d)
+    (d / "损坏.ods").write_bytes(b"PK\x03\x04 not an ods")
+    assert sorted(p.name for p in d.iterdir()) == ["坏.ods", "好.ods", "损坏.ods"]
+    assert main(["check", str(d), "--json"]) == 1
+    captured = capsys.readouterr()
+    data = {Path(x["file"]).name: x for x in json.loads(captured.out)}
+    assert data["好.ods"]["agency"] == "某县教育局" and data["好.ods"]["year"] == 2024
+    assert not [f for f in data["好.ods"]["findings"] if f["severity"] == "error"]
+    assert {"四.total", "三.row_total"} <= {f["rule"] for f in data["坏.ods"]["findings"]}
+    broken = data["损坏.ods"]["findings"]
+    assert len(broken) == 1 and broken[0]["rule"] == "workbook.unreadable" and ".ods" in broken[0]["message"]
+    assert "通过 1，有错误 1，无法读取 1" in captured.err
