@@ -143,20 +143,18 @@ def json_text(interchanges) -> str:
 
 # -- links -----------------------------------------------------------------------------------------
 
-_URI_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=:@")
+_URI_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~/!$&'()*+,;=:@\u0080-\ud7ff\ue000-\U0010ffff]")
+
+
+def _quote_char(m) -> str:
+    return "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8", "surrogateescape"))
 
 
 def _uri_path(text: str) -> str:
     """A path as the path of a URI: reserved and unsafe characters (``#``, ``%``, ``?``, space,
-    control characters) percent-encoded, other characters (Chinese) kept, as Excel writes them."""
-    out = []
-    for ch in text:
-        if ch in _URI_SAFE or ord(ch) > 127 and not 0xD800 <= ord(ch) <= 0xDFFF:
-            out.append(ch)
-        else:
-            data = ch.encode("utf-8", "surrogateescape")
-            out.append("".join(f"%{b:02X}" for b in data))
-    return "".join(out)
+    control characters, bytes of a name that was not UTF-8) percent-encoded, other characters
+    (Chinese) kept, as Excel writes them."""
+    return _URI_UNSAFE.sub(_quote_char, text)
 
 
 def _sheet_ref(address: str) -> str:
@@ -167,19 +165,34 @@ def _sheet_ref(address: str) -> str:
     return "'" + sheet.replace("'", "''") + "'!" + a1
 
 
+_REL_DIRS: dict = {}
+
+
+def _relative_dir(folder: str, out_dir: str) -> str:
+    key = (folder, out_dir)
+    rel = _REL_DIRS.get(key)
+    if rel is None:
+        try:
+            rel = os.path.relpath(folder, out_dir).replace(os.sep, "/")
+        except ValueError:  # another drive on Windows
+            rel = Path(folder).as_posix()
+        if len(_REL_DIRS) > 10_000:
+            _REL_DIRS.clear()
+        _REL_DIRS[key] = rel
+    return rel
+
+
 def link_target(out_dir: Path, file: str, address: str | None = None, absolute: bool = False) -> str:
     """The hyperlink target that opens ``file`` at ``address`` (``表四!E5``): relative to the
     result's folder, or an absolute ``file://`` URI."""
-    target = Path(os.path.abspath(file))
+    target = os.path.abspath(file)
     if absolute:
-        posix = target.as_posix()
+        posix = Path(target).as_posix()
         uri = "file://" + ("/" if not posix.startswith("/") else "") + _uri_path(posix)
     else:
-        try:
-            rel = os.path.relpath(target, os.path.abspath(out_dir))
-        except ValueError:  # another drive on Windows
-            rel = str(target)
-        uri = _uri_path(rel.replace(os.sep, "/"))
+        folder, name = os.path.split(target)
+        rel = _relative_dir(folder, os.path.abspath(out_dir))
+        uri = _uri_path(name if rel == "." else f"{rel}/{name}")
     if address and "!" in address:
         return f"{uri}#{_sheet_ref(address)}"
     return uri
@@ -240,6 +253,7 @@ class _XlsxSink:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         self.fh, self.out_dir, self.absolute = fh, out_dir, absolute
+        self._styles: dict = {}
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet("检查结果")
         self.wf = self.wb.create_sheet("问题清单")
@@ -264,19 +278,27 @@ class _XlsxSink:
         self.wf.append([self._cell(self.wf, FINDING_HEADERS[c], font=self.bold) for c in FINDING_SHEET_COLUMNS])
 
     def _cell(self, sheet, value, font=None, fill=None, alignment=None, link=None):
-        from openpyxl.cell import WriteOnlyCell
-        cell = WriteOnlyCell(sheet, value=_cell_value(value))
+        from copy import copy
+
+        from openpyxl.cell import Cell
+        if link is not None:
+            font = self.link_font
+        key = (id(font), id(fill), id(alignment))
+        style = self._styles.get(key)
+        if style is None:  # openpyxl hashes a style on every assignment: once per combination here
+            probe = Cell(sheet, row=1, column=1)
+            if font is not None:
+                probe.font = font
+            if fill is not None:
+                probe.fill = fill
+            if alignment is not None:
+                probe.alignment = alignment
+            style = self._styles[key] = probe._style
+        cell = Cell(sheet, row=1, column=1, value=_cell_value(value), style_array=copy(style))
         if isinstance(cell.value, str):
             cell.data_type = "s"  # text stays text, never a formula
         if link is not None:
             cell.hyperlink = link
-            font = self.link_font
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        if alignment is not None:
-            cell.alignment = alignment
         return cell
 
     def add(self, result):

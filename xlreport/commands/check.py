@@ -108,12 +108,14 @@ def run(args) -> int:
     status = Counter()
     errors = warnings = internal = 0
     first_json = True
+    opened = False
     try:
-        if writer is not None:
-            writer.__enter__()
         if args.json:
             sys.stdout.write("[")
         for r in results():
+            if writer is not None and not opened:  # after the workers have started: they need not
+                writer.__enter__()                  # inherit openpyxl
+                opened = True
             s = r.summary
             status[s["status"]] += 1
             errors += s["errors"]
@@ -135,6 +137,8 @@ def run(args) -> int:
         if writer is not None:
             if bar is not None:
                 bar.set_description("写入结果")
+            if not opened:
+                writer.__enter__()
             writer.__exit__(None, None, None)
     except ExportError as e:
         if bar is not None:
