@@ -337,3 +337,24 @@ def test_a_quote_in_a_sheet_name_is_doubled_in_the_link():
     assert link_target(Path("/r"), "/r/x.xlsx", "它's!D5") == "x.xlsx#'它''s'!D5"
     assert link_target(Path("/r"), "/r/x.xlsx", "'它''s'!D5") == "x.xlsx#'它''s'!D5"
     assert link_target(Path("/r"), "/r/x 1%.xlsx", None) == "x%201%25.xlsx"
+
+
+def test_aggregate_leaves_out_macos_extras_and_writes_any_name(tmp_path, capsys):
+    import os
+    d, reports = _units(tmp_path, 2)
+    (d / "__MACOSX").mkdir()
+    (d / "__MACOSX" / "._u0.xlsx").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    (d / "._u1.xlsx").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    _hand_made(d / "ctl.xlsx", b"_x000B_\x1b")
+    raw = os.fsencode(d) + b"/" + "报告".encode("gbk") + b".xlsx"  # not UTF-8
+    with open(raw, "wb") as fh:
+        fh.write(b"")  # unreadable, listed by name
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "已汇总 3 个单位" in printed and "1 个文件无法读取" in printed and "\ufffd" in printed
+    wb = load_workbook(out)
+    units = [r[0] for r in wb[TRACE_SHEET].iter_rows(min_row=4, values_only=True)]
+    assert "某局 \\x1b办公室" in units
+    failed = [r[1] for r in wb[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert any("\ufffd" in f for f in failed) and not any("MACOSX" in f or "._" in f for f in failed)

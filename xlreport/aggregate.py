@@ -165,9 +165,13 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         raise AggregateError(f"输出文件“{output}”应以 .xlsx 结尾")
     if output.exists() and not force:
         raise AggregateError(f"文件“{output}”已存在；如需覆盖请加 --force")
-    from .readers.guard import listed
-    files = [f for f in listed(paths) if f.resolve() != output.resolve()]  # not last run's roll-up
+    from .listing import collect
+    files, notes, _ = collect(paths)  # __MACOSX/._* left out; .ods/.et/... are listed as not summed
+    files = [f for f in files if f.resolve() != output.resolve()]  # not last run's roll-up
     reports, units, failed = [], [], []
+    for path, reason in notes:
+        failed.append({"file": str(path), "agency": None, "year": None, "format": None, "errors": 1, "warnings": 0,
+                       "status": UNREADABLE, "message": f"未计入汇总：{reason}"})
     for res in iter_results(files, workers=workers, want_report=True):
         s = res.summary
         if s["status"] == SKIPPED:
@@ -199,6 +203,9 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
 
 
 def _text(cell, value):
+    from .exports import clean_text
+    if isinstance(value, str):
+        value = clean_text(value)  # a name that is not UTF-8, a control character pasted into a name
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # a unit name beginning with '=' stays text

@@ -24,6 +24,7 @@ def run(args) -> int:
     from ..aggregate import AggregateError, aggregate
     from ..exports import ExportError
     from ..readers.guard import listed
+    from .check import screen
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -47,7 +48,7 @@ def run(args) -> int:
     try:
         result = aggregate(args.paths, args.output, workers=args.workers, agency=args.agency, force=args.force)
     except AggregateError as e:
-        print(f"错误：{e}", file=sys.stderr)
+        print(f"错误：{screen(e)}", file=sys.stderr)
         return 1
     except ExportError as e:  # the output could not be written
         print(f"错误：{e}", file=sys.stderr)
@@ -58,8 +59,8 @@ def run(args) -> int:
     unreadable = [f for f in result.failed if f["status"] == "无法读取"]
     if bad:
         print(f"其中 {len(bad)} 个单位的报告有错误（已计入汇总，见“有错误的单位”表）：" +
-              "、".join((f["agency"] or Path(f["file"]).name) for f in bad[:20]) + ("……" if len(bad) > 20 else ""))
+              "、".join(screen(f["agency"] or Path(f["file"]).name) for f in bad[:20]) + ("……" if len(bad) > 20 else ""))
     if unreadable:
         print(f"{len(unreadable)} 个文件无法读取，未计入汇总：" +
-              "、".join(Path(f["file"]).name for f in unreadable[:20]) + ("……" if len(unreadable) > 20 else ""))
+              "、".join(screen(Path(f["file"]).name) for f in unreadable[:20]) + ("……" if len(unreadable) > 20 else ""))
     return 0
