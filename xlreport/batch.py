@@ -29,8 +29,8 @@ from .rules import ERROR, WARNING
 
 PASS, FAIL, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
 
-__all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "match_previous", "PASS", "FAIL", "UNREADABLE",
-           "SKIPPED"]
+__all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "match_previous", "PASS", "FAIL",
+           "UNREADABLE", "SKIPPED"]
 
 listed = guard.listed
 
