@@ -248,12 +248,13 @@ WRAPPED = ("message", "labels", "addresses", "file")
 
 
 class _XlsxSink:
-    def __init__(self, fh, out_dir: Path, absolute: bool):
+    def __init__(self, fh, out_dir: Path, absolute: bool, previous: bool = False):
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font, PatternFill
 
         self.fh, self.out_dir, self.absolute = fh, out_dir, absolute
         self._styles: dict = {}
+        self.columns = [c for c in SUMMARY_COLUMNS if c != "previous" or previous]  # 所用上年报告 with --previous
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet("检查结果")
         self.wf = self.wb.create_sheet("问题清单")
@@ -274,7 +275,7 @@ class _XlsxSink:
             sheet.sheet_properties.pageSetUpPr.fitToPage = True
             sheet.print_title_rows = "1:1"
             sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
-        self.ws.append([self._cell(self.ws, SUMMARY_HEADERS[c], font=self.bold) for c in SUMMARY_COLUMNS])
+        self.ws.append([self._cell(self.ws, SUMMARY_HEADERS[c], font=self.bold) for c in self.columns])
         self.wf.append([self._cell(self.wf, FINDING_HEADERS[c], font=self.bold) for c in FINDING_SHEET_COLUMNS])
 
     def _cell(self, sheet, value, font=None, fill=None, alignment=None, link=None):
@@ -307,7 +308,7 @@ class _XlsxSink:
         s = result.summary
         prev = s.get("previous")
         row = []
-        for c in SUMMARY_COLUMNS:
+        for c in self.columns:
             v = s.get(c)
             if c == "file":
                 row.append(self._cell(self.ws, display_path(v), link=link_target(self.out_dir, v, None, self.absolute)))
@@ -357,10 +358,12 @@ class _XlsxSink:
 class ResultWriter:
     """``with ResultWriter("结果.xlsx") as w: for r in results: w.add(r)``: the output appears
     whole when the block ends without an exception, else not at all.  The format follows the
-    suffix (.xlsx, .csv, .json)."""
+    suffix (.xlsx, .csv, .json).  ``previous``: the .xlsx status sheet gets the column 所用上年报告
+    (last year's workbook each report was compared with)."""
 
-    def __init__(self, path, absolute_links: bool = False):
+    def __init__(self, path, absolute_links: bool = False, previous: bool = False):
         self.path = Path(path)
+        self.previous = previous
         suffix = self.path.suffix.lower()
         if suffix not in FORMATS:
             raise ExportError(f"输出文件“{self.path}”应以 {'、'.join(FORMATS)} 之一结尾")
@@ -380,7 +383,7 @@ class ResultWriter:
             elif self.suffix == ".csv":
                 self._sink = _CsvSink(self._fh)
             else:
-                self._sink = _XlsxSink(self._fh, out_dir, self.absolute)
+                self._sink = _XlsxSink(self._fh, out_dir, self.absolute, self.previous)
         except BaseException as e:
             self._ctx.__exit__(type(e), e, e.__traceback__)
             raise

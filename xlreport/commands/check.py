@@ -103,7 +103,8 @@ def run(args) -> int:
             yield from iter_results(files, args.previous, args.workers, want_json=want_json)
         yield from note_results(notes, want_json)
 
-    writer = ResultWriter(args.out, absolute_links=args.absolute_links) if args.out is not None else None
+    writer = ResultWriter(args.out, absolute_links=args.absolute_links,
+                          previous=args.previous is not None) if args.out is not None else None
     rows, shown = [], Counter()
     status = Counter()
     errors = warnings = internal = 0
