@@ -247,6 +247,20 @@ FINDING_WIDTHS = (34, 24, 8, 8, 24, 16, 70, 8, 8, 8, 40)
 WRAPPED = ("message", "labels", "addresses", "file")
 
 
+def _cells_to_row(cells, row_idx):
+    """openpyxl's write-only row builder, for rows made only of prepared cells: its own tries each
+    value as a plain value first and formats an exception message (the cell's repr) for every
+    styled cell, which was most of the time spent writing a large result."""
+    for col_idx, cell in enumerate(cells, 1):
+        if cell is None:
+            continue
+        cell.column = col_idx
+        cell.row = row_idx
+        if cell.hyperlink is not None:
+            cell.hyperlink.ref = cell.coordinate
+        yield cell
+
+
 class _XlsxSink:
     def __init__(self, fh, out_dir: Path, absolute: bool, previous: bool = False):
         from openpyxl import Workbook
@@ -258,6 +272,9 @@ class _XlsxSink:
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet("检查结果")
         self.wf = self.wb.create_sheet("问题清单")
+        for sheet in (self.ws, self.wf):
+            if hasattr(sheet, "_values_to_row"):
+                sheet._values_to_row = _cells_to_row
         self.bold = Font(bold=True)
         self.link_font = Font(color="0563C1", underline="single")
         self.bad, self.good = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="C6EFCE")
