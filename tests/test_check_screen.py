@@ -175,3 +175,15 @@ def test_an_ods_is_read_through_calamine_and_checked(tmp_path, capsys):
     broken = data["损坏.ods"]["findings"]
     assert len(broken) == 1 and broken[0]["rule"] == "workbook.unreadable" and ".ods" in broken[0]["message"]
     assert "通过 1，有错误 1，无法读取 1" in captured.err
+
+
+def test_the_progress_bar_runs_while_the_result_is_written(tmp_path, capsys, monkeypatch):
+    d = tmp_path / "in"
+    d.mkdir()
+    data = good_bytes()
+    for i in range(20):
+        (d / f"{i:02d}.xlsx").write_bytes(data)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert main(["check", str(d), "--quiet", "--workers", "2", "--out", str(tmp_path / "r.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "20/20" in err and "写入结果" in err  # the bar counts every file, then says it is writing
