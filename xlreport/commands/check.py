@@ -7,8 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-EXIT_CODES = """退出码（所有命令相同）：0 全部通过；1 有报告存在错误或无法读取；
-2 用法或输出问题（参数错误、输出文件已存在而未加 --force、无法写入）；3 某个文件检查时发生内部错误（其余文件照常检查完毕）。"""
+EXIT_CODES = ("退出码（所有命令相同）：0 全部通过；1 有报告存在错误或无法读取；"
+              "2 用法或输出问题（参数错误、输出文件已存在而未加 --force、无法写入）；3 某个文件检查时发生内部错误（其余文件照常检查完毕）。")
 QUIET_ROWS = 200  # lines of the --quiet table
 WARNINGS_SHOWN = 3  # messages shown per warning rule (every error is shown)
 
@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         "check", help="检查一个或多个工作簿（可以是文件夹），列出每个问题及其单元格",
         description="检查填好的年度报告工作簿（本工具的模板或按官方表格自制的 .xlsx/.xls），"
                     "逐个文件列出全部错误（按规则归类）和提示。" + EXIT_CODES)
-    p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹（文件夹内的 .xlsx/.xls 全部检查）")
+    p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹（文件夹内的 .xlsx/.xlsm/.xls 全部检查，.ods/.xlsb 也读取）")
     p.add_argument("--previous", metavar="文件夹",
                    help="上年报告所在文件夹（按填报单位名称和年度对应：本年度减一，检查结转数）")
     p.add_argument("--out", metavar="文件", help="把结果写入 .xlsx（状态表+问题清单，含单元格链接）、.csv 或 .json")
