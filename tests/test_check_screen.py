@@ -187,3 +187,15 @@ def test_the_progress_bar_runs_while_the_result_is_written(tmp_path, capsys, mon
     assert main(["check", str(d), "--quiet", "--workers", "2", "--out", str(tmp_path / "r.xlsx")]) == 0
     err = capsys.readouterr().err
     assert "20/20" in err and "写入结果" in err  # the bar counts every file, then says it is writing
+
+
+def test_template_and_aggregate_print_names_escaped(tmp_path, capsys):
+    out = tmp_path / "模板\x1b[31m.xlsx"
+    assert main(["template", "--year", "2024", "-o", str(out)]) == 0
+    assert main(["template", "--year", "2024", "-o", str(out)]) == 2  # exists
+    d = tmp_path / "单位"
+    d.mkdir()
+    (d / "a.xlsx").write_bytes(good_bytes())
+    assert main(["aggregate", str(d), "-o", str(tmp_path / "汇总\x1b.xlsx"), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err and "模板\\x1b[31m.xlsx" in captured.out + captured.err

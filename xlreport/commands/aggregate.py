@@ -28,10 +28,10 @@ def run(args) -> int:
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print(f"用法错误：找不到：{'、'.join(missing)}", file=sys.stderr)
+        print(f"用法错误：找不到：{screen('、'.join(missing))}", file=sys.stderr)
         return 2
     if Path(args.output).suffix.lower() != ".xlsx" or Path(args.output).is_dir():
-        print(f"用法错误：输出文件“{args.output}”应为 .xlsx 文件", file=sys.stderr)
+        print(f"用法错误：输出文件“{screen(args.output)}”应为 .xlsx 文件", file=sys.stderr)
         return 2
     if args.workers is not None and args.workers < 1:
         print("用法错误：--workers 应为正整数", file=sys.stderr)
@@ -40,10 +40,10 @@ def run(args) -> int:
     try:
         check_target(args.output, args.force, ".xlsx", probe=True)
     except OutputError as e:
-        print(f"用法错误：{e}", file=sys.stderr)
+        print(f"用法错误：{screen(e)}", file=sys.stderr)
         return 2
     if not listed(args.paths):
-        print(f"用法错误：在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
+        print(f"用法错误：在{screen('、'.join(args.paths))}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
         return 2
     try:
         result = aggregate(args.paths, args.output, workers=args.workers, agency=args.agency, force=args.force)
@@ -51,10 +51,10 @@ def run(args) -> int:
         print(f"错误：{screen(e)}", file=sys.stderr)
         return 1
     except ExportError as e:  # the output could not be written
-        print(f"错误：{e}", file=sys.stderr)
+        print(f"错误：{screen(e)}", file=sys.stderr)
         return 2
     r = result.report
-    print(f"已汇总 {len(result.units)} 个单位的{r.year or ''}年度报告（{r.version}版格式）：{result.path}")
+    print(f"已汇总 {len(result.units)} 个单位的{r.year or ''}年度报告（{r.version}版格式）：{screen(result.path)}")
     bad = [f for f in result.failed if f["status"] != "无法读取"]
     unreadable = [f for f in result.failed if f["status"] == "无法读取"]
     if bad:

@@ -44,9 +44,11 @@ def run(args) -> int:
         path = write_template(args.output, fmt, year=year, agency=args.agency,
                               password=password, force=args.force)
     except TemplateError as e:  # the output (exists, folder missing, not writable) or the arguments
-        print(f"错误：{e}", file=sys.stderr)
+        from .check import screen
+        print(f"错误：{screen(e)}", file=sys.stderr)
         return 2
-    print(f"已生成 {fmt.version} 版填报模板：{path}")
+    from .check import screen
+    print(f"已生成 {fmt.version} 版填报模板：{screen(path)}")
     if year is not None and version_for_year(year) != fmt.version:
         print(f"提示：{year}年度报告应使用{version_for_year(year)}版格式，本模板为{fmt.version}版", file=sys.stderr)
     return 0
