@@ -6,12 +6,11 @@ import json
 import os
 import stat
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
 
-from conftest import REAL_JSON, ROOT
+from conftest import REAL_JSON
 from workbooks import edit, filled_bytes, real_report
 from xlreport.cli import main
 from xlreport.layout import layout
@@ -42,7 +41,7 @@ def test_every_error_of_a_file_is_listed_grouped_by_rule(tmp_path, capsys):
     heads = [line for line in out.splitlines() if line.startswith("  【")]
     assert len([h for h in heads if h.startswith("  【错误】")]) == 3  # every error, not only the first
     assert len(heads) == len(set(heads))  # each rule's title once
-    assert any("（workbook.formula_overwritten），2 处：" in h for h in heads)  # a rule broken in several places: counted once
+    assert any("（workbook.formula_overwritten），2 处：" in h for h in heads)  # several places: one title
     details = [line for line in out.splitlines() if line.startswith("      ")]
     assert len(details) > len(heads) and "987654" in out
     assert main(["check", str(tmp_path), "--quiet"]) == 1

@@ -1,7 +1,6 @@
 """``xlreport check``: check workbooks and folders of workbooks."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections import Counter
