@@ -11,6 +11,8 @@ workbooks, then times, in one run and over the same files:
   api      xlreport.batch.check_paths(folder, workers=2)          (a Python script: start, read, check,
                                                                   DataFrames)
   cli      python -m xlreport check folder --workers 2             (a new process, end to end)
+  cli_out  python -m xlreport check folder --workers 2 --out 结果.xlsx  (the same, writing the result
+                                                                  workbook, streamed: memory must stay flat)
   pandas   for p in files: pandas.read_excel(p, sheet_name=None)   (reads only, no checks)
   calamine for p in files: every sheet of CalamineWorkbook(p)     (bare reading, near the floor)
 
@@ -228,8 +230,20 @@ def bench_api(folder, n, workers):
             "peak_pss_mb": mem.peak_pss_mb, **info}
 
 
-def bench_cli(folder, n, workers):
-    cmd = [sys.executable, "-m", "xlreport", "check", str(folder), "--workers", str(workers)]
+def bench_cli_out(folder, n, workers):
+    """The CLI writing ``--out 结果.xlsx`` beside the folder (never inside it: refused)."""
+    out = Path(folder).parent / (Path(folder).name + "-结果.xlsx")
+    try:
+        res = bench_cli(folder, n, workers, ["--out", str(out), "--force"])
+        res["out_mb"] = out.stat().st_size / 1024 / 1024 if out.exists() else None
+        return res
+    finally:
+        if out.exists():
+            out.unlink()
+
+
+def bench_cli(folder, n, workers, extra=()):
+    cmd = [sys.executable, "-m", "xlreport", "check", str(folder), "--workers", str(workers), *extra]
     c, t = _cpu(), time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     with PeakRSS(proc.pid) as mem:
@@ -290,7 +304,7 @@ def main(argv=None) -> int:
     ap.add_argument("n", type=int, nargs="?", default=2000, help="number of workbooks")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--pandas-limit", type=int, default=2000, help="time pandas on at most this many files")
-    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,cli,pandas,calamine")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,cli,cli_out,pandas,calamine")
     ap.add_argument("--repeat", type=int, default=3, help="runs of api and cli (the machine may be shared: "
                                                           "best and median are reported)")
     ap.add_argument("--dir", help="folder to generate into (default: a temporary folder, removed after)")
@@ -304,7 +318,7 @@ def main(argv=None) -> int:
         files = generate(tmp, args.n)
         print(f"generated {len(files)} workbooks in {time.perf_counter() - t:.1f} s ({tmp})", flush=True)
         res = {"n": args.n, "workers": args.workers, "machine": machine()}
-        for name, func in (("api", bench_api), ("cli", bench_cli)):
+        for name, func in (("api", bench_api), ("cli", bench_cli), ("cli_out", bench_cli_out)):
             if name in skip:
                 continue
             runs = []
@@ -324,11 +338,12 @@ def main(argv=None) -> int:
             res["pandas"] = bench_pandas(sample)
             print("pandas", json.dumps(res["pandas"]), flush=True)
         print()
-        print(f"machine: {res['machine']}")
+        res["load_average"] = os.getloadavg()
+        print(f"machine: {res['machine']}; load average at the end: {res['load_average']}")
         print(f"{'':10}{'workbooks/s':>12}{'median':>8}{'CPU ms/wb':>10}{'peak RSS MB':>12}{'peak PSS MB':>12}"
               f"{'x pandas':>10}")
         pandas_rate = res.get("pandas", {}).get("per_second")
-        for k in ("api", "cli", "calamine", "pandas"):
+        for k in ("api", "cli", "cli_out", "calamine", "pandas"):
             if k in res:
                 rate = res[k]["per_second"]
                 ratio = f"{rate / pandas_rate:.1f}" if pandas_rate else "-"

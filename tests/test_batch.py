@@ -317,6 +317,9 @@ def test_an_old_result_workbook_or_a_workbook_without_tables_is_one_finding(tmp_
     findings, summary = check_paths([folder], workers=1)
     capsys.readouterr()
     assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "已跳过  上次的结果.xlsx" in out and "这是 xlreport 以前输出的检查结果" in out
+    assert main(["check", str(folder), "--quiet"]) == 1
     line = next(x for x in capsys.readouterr().out.splitlines() if "上次的结果.xlsx" in x)
     assert line.startswith("已跳过") and "跳过原因：这是 xlreport 以前输出的检查结果（有“检查结果”“问题清单”表），不是年度报告" in line
     by_file = {Path(f).name: s for f, s in zip(summary["file"], summary["status"])}
@@ -379,3 +382,75 @@ def test_a_blank_template_is_an_unfilled_report_not_a_pass(tmp_path):
     _, f = check_workbook(write(tmp_path, "好.xlsx", base_bytes()))
     assert "workbook.empty" not in rules_of(f)
     assert main(["check", str(tmp_path / "空白.xlsx")]) == 1
+
+
+# -- previous year: agency and year -----------------------------------------------------------------
+
+def _carry_over_pair(tmp_path):
+    """This year's 2024 report whose 上年结转 matches the 2023 report, an older 2022 report that
+    would hide nothing, and a wrong 2023 one: returns (current folder, previous folder, reports)."""
+    prev_dir, cur_dir = tmp_path / "去年", tmp_path / "今年"
+    prev_dir.mkdir(), cur_dir.mkdir()
+    now = real_report(REAL_JSON[-1], "某县教育局")
+    last = real_report(REAL_JSON[-1], "某县教育局")
+    last.year = 2023
+    older = real_report(REAL_JSON[-1], "某县教育局")
+    older.year = 2022
+    # the 2022 report's carried-out numbers equal this year's carried-in: with it, no error
+    older.values.update({k.replace("carried_in", "carried_out"): v for k, v in now.values.items()
+                         if k.startswith("t3.carried_in.")})
+    write(prev_dir, "0_某县教育局2022.xlsx", filled_bytes(older, typed_totals=False))  # sorts first
+    write(prev_dir, "1_某县教育局2023.xlsx", filled_bytes(last))
+    write(cur_dir, "某县教育局.xlsx", filled_bytes(now))
+    return cur_dir, prev_dir, now, last
+
+
+def test_previous_is_matched_by_agency_and_year_not_the_first_file(tmp_path, capsys):
+    cur_dir, prev_dir, now, last = _carry_over_pair(tmp_path)
+    assert now.values["t3.carried_in.total"] != last.values["t3.carried_out.total"]
+    findings, summary = check_paths([cur_dir], previous_dir=prev_dir, workers=1)
+    assert "跨年.carry_over" in set(findings["rule"])  # the 2023 report was used, not the 2022 one
+    assert summary["previous"].iloc[0].endswith("1_某县教育局2023.xlsx")
+    carry = findings[findings["rule"] == "跨年.carry_over"].iloc[0]
+    assert "[1_某县教育局2023.xlsx]表三!" in carry["addresses"]  # says which workbook the cell is in
+    # screen, JSON and the result workbook name the file used
+    assert main(["check", str(cur_dir), "--previous", str(prev_dir)]) == 1
+    assert "上年报告：" in capsys.readouterr().out
+    assert main(["check", str(cur_dir), "--previous", str(prev_dir), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["previous"].endswith("1_某县教育局2023.xlsx")
+    out = tmp_path / "结果.xlsx"
+    assert main(["check", str(cur_dir), "--previous", str(prev_dir), "--out", str(out)]) == 1
+    from openpyxl import load_workbook
+    wb = load_workbook(out)
+    head = [c.value for c in wb["检查结果"][1]]
+    row = [c for c in wb["检查结果"][2]]
+    cell = row[head.index("所用上年报告")]
+    assert cell.value.endswith("1_某县教育局2023.xlsx") and cell.hyperlink.target.endswith("1_某县教育局2023.xlsx")
+    wf = wb["问题清单"]
+    carry_row = next(r for r in wf.iter_rows(min_row=2) if r[4].value == "跨年.carry_over")
+    assert "[1_某县教育局2023.xlsx]表三!" in carry_row[5].value
+
+
+def test_no_previous_report_or_several_is_a_finding(tmp_path, capsys):
+    cur_dir, prev_dir, now, last = _carry_over_pair(tmp_path)
+    (prev_dir / "1_某县教育局2023.xlsx").unlink()  # only the 2022 report: no match
+    findings, summary = check_paths([cur_dir], previous_dir=prev_dir, workers=1)
+    rules = set(findings["rule"])
+    assert "workbook.previous_missing" in rules and "跨年.carry_over" not in rules
+    msg = findings[findings["rule"] == "workbook.previous_missing"]["message"].iloc[0]
+    assert "2023年度" in msg and "0_某县教育局2022.xlsx（2022年度）" in msg
+    assert summary["previous"].iloc[0] is None
+    write(prev_dir, "a.xlsx", filled_bytes(last))
+    write(prev_dir, "b.xlsx", filled_bytes(last))  # two 2023 reports of the unit
+    findings, _ = check_paths([cur_dir], previous_dir=prev_dir, workers=1)
+    amb = findings[findings["rule"] == "workbook.previous_ambiguous"]
+    assert len(amb) == 1 and "a.xlsx" in amb["message"].iloc[0] and "b.xlsx" in amb["message"].iloc[0]
+    assert "跨年.carry_over" not in set(findings["rule"])
+    other = real_report(REAL_JSON[-1], "别的单位")
+    other.year = 2023
+    others = tmp_path / "别的单位"
+    others.mkdir()
+    write(others, "x.xlsx", filled_bytes(other))
+    findings, _ = check_paths([cur_dir], previous_dir=others, workers=1)
+    assert "没有这个单位的报告" in findings[findings["rule"] == "workbook.previous_missing"]["message"].iloc[0]

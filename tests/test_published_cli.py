@@ -204,7 +204,7 @@ def test_audit_out_follows_the_suffix(capsys, tmp_path):
     code, out, _ = run(capsys, "audit", UNSURE, WRONG, CLEAN, "--out", tmp_path / "结果.xlsx")
     assert code == 1 and "已写入" in out
     wb = openpyxl.load_workbook(tmp_path / "结果.xlsx")  # a real workbook, not text under an .xlsx name
-    assert wb.sheetnames == ["检查结果", "问题清单"]
+    assert wb.sheetnames == ["检查结果", "问题清单", "说明"]  # 说明: how the links behave
     status = {r[0]: r[-1] for r in wb["检查结果"].iter_rows(min_row=2, values_only=True)}
     assert status == {str(UNSURE): "有错误", str(WRONG): "有错误", str(CLEAN): "通过"}
     rules = [r[4] for r in wb["问题清单"].iter_rows(min_row=2, values_only=True)]

@@ -51,7 +51,7 @@ def test_refuses_to_overwrite_without_force(tmp_path, capsys):
     out = tmp_path / "t.xlsx"
     out.write_bytes(b"old")
     code, _, err = run(capsys, "-o", str(out))
-    assert code == 1 and "已存在" in err and "--force" in err
+    assert code == 2 and "已存在" in err and "--force" in err
     assert out.read_bytes() == b"old"
     code, _, _ = run(capsys, "--force", "-o", str(out))
     assert code == 0 and out.read_bytes() != b"old"
@@ -72,7 +72,7 @@ def test_bad_year_or_format(tmp_path, capsys, args, words):
 @pytest.mark.parametrize("name, words", [("nope/t.xlsx", "不存在"), ("t.xls", ".xlsx"), (".", "文件夹")])
 def test_bad_path(tmp_path, capsys, name, words):
     code, _, err = run(capsys, "-o", str(tmp_path / name))
-    assert code == 1 and words in err
+    assert code == 2 and words in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -118,6 +118,43 @@ def _refuse_double_counting(units: list[dict]) -> None:
                                  "再计入会重复计算。请把它移出要汇总的文件夹（分级汇总时只汇总各地区的汇总表）。")
 
 
+def _digest(path) -> str | None:
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _refuse_duplicates(units: list[dict]) -> None:
+    """Two workbooks of one unit (the same agency name once normalised, or the same bytes) would
+    be summed twice: refused, naming both files of every such pair.  Roll-ups (named 汇总（N个单位）
+    by default) are told apart by content only."""
+    from .batch import agency_key
+
+    first_by_name: dict[str, dict] = {}
+    first_by_content: dict[str, dict] = {}
+    pairs: list[str] = []
+    for u in units:
+        why = None
+        if u["agency"] and not rollup_units(u["file"]):
+            k = agency_key(u["agency"], u["file"])
+            if k in first_by_name:
+                why = (first_by_name[k], f"都是“{u['agency']}”的报告")
+            first_by_name.setdefault(k, u)
+        digest = _digest(u["file"])
+        if why is None and digest is not None and digest in first_by_content:
+            why = (first_by_content[digest], "内容完全相同")
+        if digest is not None:
+            first_by_content.setdefault(digest, u)
+        if why is not None:
+            pairs.append(f"“{why[0]['file']}”与“{u['file']}”{why[1]}")
+    if pairs:
+        shown = "；".join(pairs[:10]) + (f"；另有 {len(pairs) - 10} 组" if len(pairs) > 10 else "")
+        raise AggregateError(f"同一单位的报告有两份，汇总会重复计算：{shown}。请每个单位只保留一份（如修改后的那份）再汇总。")
+
+
 def aggregate(paths, output, workers: int | None = None, agency: str | None = None,
               force: bool = False) -> Aggregate:
     """Sum the reports under ``paths`` into a filled template written to ``output`` (.xlsx)."""
@@ -128,9 +165,13 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         raise AggregateError(f"输出文件“{output}”应以 .xlsx 结尾")
     if output.exists() and not force:
         raise AggregateError(f"文件“{output}”已存在；如需覆盖请加 --force")
-    from .readers.guard import listed
-    files = [f for f in listed(paths) if f.resolve() != output.resolve()]  # not last run's roll-up
+    from .listing import collect
+    files, notes, _ = collect(paths)  # __MACOSX/._* left out; .ods/.et/... are listed as not summed
+    files = [f for f in files if f.resolve() != output.resolve()]  # not last run's roll-up
     reports, units, failed = [], [], []
+    for path, reason in notes:
+        failed.append({"file": str(path), "agency": None, "year": None, "format": None, "errors": 1, "warnings": 0,
+                       "status": UNREADABLE, "message": f"未计入汇总：{reason}"})
     for res in iter_results(files, workers=workers, want_report=True):
         s = res.summary
         if s["status"] == SKIPPED:
@@ -151,6 +192,7 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
     if len(groups) > 1:
         lines = "；".join(f"{_describe(g)} {n} 份" for g, n in groups.most_common())
         raise AggregateError(f"报告的格式版本或年度不一致，不能汇总：{lines}。请按年度和格式分别汇总。")
+    _refuse_duplicates(units)
     name = agency or f"汇总（{len(reports)}个单位）"
     total = sum_reports(reports, name)
     wb = build_workbook(report=total, agency=name, year=total.year)
@@ -161,6 +203,9 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
 
 
 def _text(cell, value):
+    from .exports import clean_text
+    if isinstance(value, str):
+        value = clean_text(value)  # a name that is not UTF-8, a control character pasted into a name
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # a unit name beginning with '=' stays text

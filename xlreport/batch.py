@@ -29,8 +29,8 @@ from .rules import ERROR, WARNING
 
 PASS, FAIL, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
 
-__all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "PASS", "FAIL", "UNREADABLE",
-           "SKIPPED"]
+__all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "match_previous", "PASS", "FAIL",
+           "UNREADABLE", "SKIPPED"]
 
 listed = guard.listed
 
@@ -109,25 +109,29 @@ def _result(path, previous_map, want_json, want_report) -> Result:
                      "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
                      "findings": [f.to_dict()]}
         return Result(summary, rows, inter)
-    previous = None
+    previous, prev_path, note = None, None, None
     if previous_map:
-        prev_path = previous_map.get(agency_key(report.agency, path))
-        if prev_path is not None and os.path.abspath(prev_path) != os.path.abspath(path):
+        prev_path, note = match_previous(previous_map, report, path)
+        if prev_path is not None:
             try:
                 previous, _ = read_workbook(prev_path)
             except guard.GuardError:
                 previous = None
+        findings = findings + ([note] if note is not None else [])
     findings = findings + check(report, previous)
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     status = PASS if errors == 0 else FAIL
     summary = {"file": path, "agency": report.agency, "year": report.year, "format": report.version,
                "errors": errors, "warnings": warnings, "status": status}
-    inter = report.to_interchange(findings) if want_json else None
+    if previous_map:
+        summary["previous"] = prev_path
+    extra = {"previous": prev_path} if previous_map else {}
+    inter = report.to_interchange(findings, **extra) if want_json else None
     if want_report:
-        return Result(summary, finding_rows(report, findings, file=path), inter, dict(report.values),
-                      dict(report.locations), dict(report.layouts))
-    return Result(summary, finding_rows(report, findings, file=path), inter)
+        return Result(summary, finding_rows(report, findings, file=path, previous=prev_path), inter,
+                      dict(report.values), dict(report.locations), dict(report.layouts))
+    return Result(summary, finding_rows(report, findings, file=path, previous=prev_path), inter)
 
 
 _STUB = Report.blank("2021")
@@ -160,8 +164,8 @@ def _agency_of(path):
     try:
         report, _ = read_workbook(path)
     except guard.GuardError:
-        return str(path), None
-    return str(path), agency_key(report.agency, path)
+        return str(path), None, None
+    return str(path), agency_key(report.agency, path), report.year
 
 
 def _context():
@@ -190,14 +194,38 @@ def _map(func, items, workers, initargs=(), chunksize=None):
         yield from pool.imap(func, items, chunksize=chunk)
 
 
-def previous_map(previous_dir, workers: int = 1) -> dict[str, str]:
-    """Agency key -> path of last year's workbooks in ``previous_dir`` (first file wins)."""
-    out: dict[str, str] = {}
+def previous_map(previous_dir, workers: int = 1) -> dict[str, list[tuple[str, int | None]]]:
+    """Agency key -> every workbook of that unit in ``previous_dir``: (path, report year)."""
+    out: dict[str, list[tuple[str, int | None]]] = {}
     paths = [p for p in guard.listed([previous_dir]) if not guard.is_lock_file(p)]
-    for path, key in _map(_agency_of, paths, workers):
+    for path, key, year in _map(_agency_of, paths, workers):
         if key is not None:
-            out.setdefault(key, path)
+            out.setdefault(key, []).append((path, year))
     return out
+
+
+def match_previous(pmap, report, path) -> tuple[str | None, Finding | None]:
+    """Last year's workbook of ``report``'s unit: the one of the same unit (``agency_key``) whose
+    year is the report's year − 1 (a workbook without a year only when none has the year).
+    Returns ``(path, None)`` for one match, else ``(None, finding)`` saying none or several."""
+    cands = [(p, y) for p, y in pmap.get(agency_key(report.agency, path), ())
+             if os.path.abspath(p) != os.path.abspath(path)]
+    want = report.year - 1 if isinstance(report.year, int) else None
+    unit = report.agency or Path(path).name
+    if want is None:
+        matches = cands
+    else:
+        matches = [c for c in cands if c[1] == want] or [c for c in cands if c[1] is None]
+    if len(matches) == 1:
+        return matches[0][0], None
+    year_text = f"{want}年度" if want is not None else "上年"
+    if matches:
+        names = "、".join(Path(p).name for p, _ in matches)
+        return None, rule_finding("workbook.previous_ambiguous", agency=unit, year=year_text,
+                                  count=len(matches), files=names)
+    others = "、".join(f"{Path(p).name}（{y or '未填'}年度）" for p, y in cands)
+    found = f"只有{others}" if others else "没有这个单位的报告"
+    return None, rule_finding("workbook.previous_missing", agency=unit, year=year_text, found=found)
 
 
 def iter_results(paths, previous_dir=None, workers: int | None = None, want_json: bool = False,

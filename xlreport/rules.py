@@ -211,6 +211,11 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
     CheckRule("workbook.other_year", "另有其他年度的表格", WARNING, "{detail}"),
     CheckRule("workbook.year_ambiguous", "多份表格无法确定年度", ERROR, "{detail}"),
     CheckRule("workbook.formula_unevaluated", "公式无法计算", WARNING, "{detail}"),
+    CheckRule("workbook.previous_missing", "没有找到上年报告", WARNING,
+              "上年报告文件夹中没有{agency}{year}的报告（{found}），跨年结转未检查"),
+    CheckRule("workbook.previous_ambiguous", "上年报告不止一份", WARNING,
+              "上年报告文件夹中有{count}份{agency}{year}的报告：{files}，无法确定用哪一份，跨年结转未检查；"
+              "请只保留一份"),
     CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
               "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
 )

@@ -37,6 +37,12 @@ def register(subparsers) -> None:
 
 def run_build(args) -> int:
     from ..addin import AddinError, build, xlwings_version
+    from ..output import OutputError, check_target
+    try:  # an output problem is exit code 2, as for every command
+        check_target(args.output, args.force, ".xlam", probe=True)
+    except OutputError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     try:
         path = build(args.output, force=args.force)
     except AddinError as e:

@@ -10,7 +10,8 @@ def register(subparsers) -> None:
         "aggregate", help="把多个单位的报告汇总成一份（填好的模板 + 来源追溯 + 有错误的单位）",
         description="汇总同一年度、同一格式版本的报告：输出一份填好的模板（各输入单元格为各单位之和，合计为公式），"
                     "另有“汇总来源”表（每个单位对每个单元格的数值）和“有错误的单位”表。"
-                    "退出码：0 已生成，1 不能汇总（格式或年度不一致、没有可读的报告），2 用法错误。")
+                    "退出码：0 已生成；1 不能汇总（格式或年度不一致、同一单位的报告有两份、没有可读的报告）；"
+                    "2 用法或输出问题（参数错误、文件已存在而未加 --force、无法写入）；3 某个文件读取时发生内部错误。")
     p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹")
     p.add_argument("-o", "--output", required=True, metavar="文件.xlsx", help="输出的汇总工作簿")
     p.add_argument("--agency", metavar="单位", help="写入汇总表封面的单位名称（默认“汇总（N个单位）”）")
@@ -23,33 +24,43 @@ def run(args) -> int:
     from ..aggregate import AggregateError, aggregate
     from ..exports import ExportError
     from ..readers.guard import listed
+    from .check import screen
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print(f"用法错误：找不到：{'、'.join(missing)}", file=sys.stderr)
+        print(f"用法错误：找不到：{screen('、'.join(missing))}", file=sys.stderr)
         return 2
     if Path(args.output).suffix.lower() != ".xlsx" or Path(args.output).is_dir():
-        print(f"用法错误：输出文件“{args.output}”应为 .xlsx 文件", file=sys.stderr)
+        print(f"用法错误：输出文件“{screen(args.output)}”应为 .xlsx 文件", file=sys.stderr)
         return 2
     if args.workers is not None and args.workers < 1:
         print("用法错误：--workers 应为正整数", file=sys.stderr)
         return 2
+    from ..output import OutputError, check_target
+    try:
+        check_target(args.output, args.force, ".xlsx", probe=True)
+    except OutputError as e:
+        print(f"用法错误：{screen(e)}", file=sys.stderr)
+        return 2
     if not listed(args.paths):
-        print(f"用法错误：在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
+        print(f"用法错误：在{screen('、'.join(args.paths))}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
         return 2
     try:
         result = aggregate(args.paths, args.output, workers=args.workers, agency=args.agency, force=args.force)
-    except (AggregateError, ExportError) as e:
-        print(f"错误：{e}", file=sys.stderr)
+    except AggregateError as e:
+        print(f"错误：{screen(e)}", file=sys.stderr)
         return 1
+    except ExportError as e:  # the output could not be written
+        print(f"错误：{screen(e)}", file=sys.stderr)
+        return 2
     r = result.report
-    print(f"已汇总 {len(result.units)} 个单位的{r.year or ''}年度报告（{r.version}版格式）：{result.path}")
+    print(f"已汇总 {len(result.units)} 个单位的{r.year or ''}年度报告（{r.version}版格式）：{screen(result.path)}")
     bad = [f for f in result.failed if f["status"] != "无法读取"]
     unreadable = [f for f in result.failed if f["status"] == "无法读取"]
     if bad:
         print(f"其中 {len(bad)} 个单位的报告有错误（已计入汇总，见“有错误的单位”表）：" +
-              "、".join((f["agency"] or Path(f["file"]).name) for f in bad[:20]) + ("……" if len(bad) > 20 else ""))
+              "、".join(screen(f["agency"] or Path(f["file"]).name) for f in bad[:20]) + ("……" if len(bad) > 20 else ""))
     if unreadable:
         print(f"{len(unreadable)} 个文件无法读取，未计入汇总：" +
-              "、".join(Path(f["file"]).name for f in unreadable[:20]) + ("……" if len(unreadable) > 20 else ""))
+              "、".join(screen(Path(f["file"]).name) for f in unreadable[:20]) + ("……" if len(unreadable) > 20 else ""))
     return 0

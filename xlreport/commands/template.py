@@ -10,7 +10,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "template", help="生成带保护、自动合计和校验表的 Excel 填报模板",
         description="生成政府信息公开工作年度报告的 Excel 填报模板（.xlsx）：官方表格格式，"
-                    "只有填报单元格可以编辑，合计自动计算，“校验”表显示勾稽关系是否成立。")
+                    "只有填报单元格可以编辑，合计自动计算，“校验”表显示勾稽关系是否成立。"
+                    "退出码：0 已生成；2 用法或输出问题（参数错误、文件已存在而未加 --force、无法写入）。")
     p.add_argument("--format", dest="version", metavar="版本",
                    help=f"格式版本：{'、'.join(FORMATS)}（默认按报告年度确定，未给年度时为2021）")
     p.add_argument("--year", metavar="年度", help="报告年度，如 2024（写入封面，并决定格式版本）")
@@ -42,10 +43,12 @@ def run(args) -> int:
     try:
         path = write_template(args.output, fmt, year=year, agency=args.agency,
                               password=password, force=args.force)
-    except TemplateError as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return 1
-    print(f"已生成 {fmt.version} 版填报模板：{path}")
+    except TemplateError as e:  # the output (exists, folder missing, not writable) or the arguments
+        from .check import screen
+        print(f"错误：{screen(e)}", file=sys.stderr)
+        return 2
+    from .check import screen
+    print(f"已生成 {fmt.version} 版填报模板：{screen(path)}")
     if year is not None and version_for_year(year) != fmt.version:
         print(f"提示：{year}年度报告应使用{version_for_year(year)}版格式，本模板为{fmt.version}版", file=sys.stderr)
     return 0

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..output import oserror_text
+
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a filled report is ~50 KB; an Excel file over 50 MB is not one
 MAX_MEMBERS = 2000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together
@@ -60,7 +62,7 @@ def inspect(path) -> Verdict:
         with open(path, "rb") as fh:
             head = fh.read(8)
     except OSError as e:
-        return Verdict(None, "workbook.unreadable", f"文件无法打开（{e.strerror or e}）")
+        return Verdict(None, "workbook.unreadable", f"文件无法打开（{oserror_text(e)}）")
     if size == 0:
         return Verdict(None, "workbook.unreadable", "文件为空（0 字节）")
     if size > MAX_FILE_BYTES:
@@ -111,7 +113,7 @@ def open_zip(path) -> zipfile.ZipFile:
     except zipfile.BadZipFile:
         raise GuardError("workbook.unreadable", "文件已损坏或不完整（zip 结构无效，可能下载或复制中断）") from None
     except OSError as e:
-        raise GuardError("workbook.unreadable", f"文件无法打开（{e.strerror or e}）") from None
+        raise GuardError("workbook.unreadable", f"文件无法打开（{oserror_text(e)}）") from None
     try:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
