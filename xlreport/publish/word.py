@@ -233,7 +233,9 @@ def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = line
         pf.space_before = pf.space_after = Pt(0)
-        if keep_whole and c.row + c.rows < grid.nrows:  # rows kept together: 表三 stays on one page
+        # rows kept together: 表三 stays on one page; a header row (第二十条第（八）项, 信息内容…)
+        # never ends a page apart from the rows it heads
+        if (keep_whole or (c.header and c.style != "rowhead")) and c.row + c.rows < grid.nrows:
             pf.keep_with_next = True
         if c.text:
             _set_font(p.add_run(c.text), name, size)
