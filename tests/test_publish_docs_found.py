@@ -34,6 +34,22 @@ def test_a_table_heading_row_never_ends_a_page_apart_from_its_rows(tmp_path):
     assert page_of("第二十条第（八）项") == page_of("行政事业性收费")
 
 
+
+def test_a_draft_of_a_report_without_errors_does_not_say_it_has_errors(tmp_path):
+    """--draft on a report without errors (a copy for review) printed 草稿：本报告存在错误 on every page."""
+    import docx
+
+    html, word = tmp_path / "审阅稿.html", tmp_path / "审阅稿.docx"
+    assert main(["publish", str(EXAMPLE), "--draft", "-o", str(html), "-o", str(word)]) == 0
+    page = html.read_text(encoding="utf-8")
+    header = docx.Document(str(word)).sections[0].header.paragraphs[0].text
+    for text in (page, header):
+        assert "草稿" in text and "存在错误" not in text
+    bad = ROOT / "examples" / "2023_淮安市洪泽区人民政府.xlsx"
+    assert main(["publish", str(bad), "--draft", "-o", str(tmp_path / "草稿.html")]) == 0
+    assert "草稿：本报告存在错误" in (tmp_path / "草稿.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.xfail(strict=True, reason="publish --out-dir names each output after the workbook's file name "
                                        "only: two 年报.xlsx in different subfolders both go to 年报.html; "
                                        "without --force the second is refused with advice to add --force, with "

@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .document import DRAFT, DRAFT_NOTE, Document, Grid
+from .document import DRAFT, Document, Grid
 from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
 
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
@@ -98,10 +98,10 @@ def _page_number(footer, align) -> None:
     run(" —")
 
 
-def _draft_header(header, name: str) -> None:
+def _draft_header(header, name: str, note: str) -> None:
     p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(p.add_run(DRAFT_NOTE), name, SIZE_4, True, RED)
+    _set_font(p.add_run(note), name, SIZE_4, True, RED)
     _watermark(p)
 
 
@@ -281,8 +281,8 @@ def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
     _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
     if doc.draft:
-        _draft_header(section.header, heading)
-        _draft_header(section.even_page_header, heading)
+        _draft_header(section.header, heading, doc.draft_note)
+        _draft_header(section.even_page_header, heading, doc.draft_note)
     d.core_properties.title = doc.title
     d.core_properties.author = doc.agency
     # an empty first paragraph would push the title down a line: reuse python-docx's none
