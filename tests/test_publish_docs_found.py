@@ -94,3 +94,15 @@ def test_the_open_data_of_a_draft_cannot_be_taken_for_final_figures(tmp_path):
         assert "草稿" in out.read_text(encoding="utf-8-sig")
     else:  # or refused as a usage problem, writing nothing
         assert code == 2 and not out.exists()
+
+
+def test_without_libreoffice_the_pdf_message_names_writer_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    """The PDF is made by LibreOffice Writer; the message said to install libreoffice-calc."""
+    from xlreport import libreoffice
+
+    monkeypatch.setattr(libreoffice, "find_soffice", lambda: None)
+    outs = [tmp_path / "年报.html", tmp_path / "年报.pdf"]
+    assert main(["publish", str(EXAMPLE)] + [a for o in outs for a in ("-o", str(o))]) == 2
+    err = capsys.readouterr().err
+    assert "无法生成 PDF" in err and "libreoffice-writer" in err and "libreoffice-calc" not in err
+    assert list(tmp_path.iterdir()) == []  # the HTML of the same call is not left behind either
