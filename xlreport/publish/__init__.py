@@ -133,10 +133,13 @@ def _render(doc: Document, report: Report, suffix: str, result: Published) -> by
     if suffix == ".docx":
         from . import word
         return word.render(doc, report.format)
-    from ..libreoffice import LibreOfficeError
+    from ..libreoffice import LibreOfficeError, find_soffice
     from . import pdf
     from .fonts import fallbacks_used
 
+    if find_soffice() is None:  # the general message names Calc; a PDF is made by Writer
+        raise PublishError("无法生成 PDF：未找到 LibreOffice（soffice）。请安装 LibreOffice 及其 Writer 组件"
+                           "（Debian/Ubuntu：apt-get install libreoffice-writer），或用 Word 打开 .docx 另存为 PDF。", 2)
     try:
         content = pdf.render(doc, report.format)
     except LibreOfficeError as e:

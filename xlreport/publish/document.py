@@ -16,6 +16,7 @@ from ..values import Invalid
 
 DRAFT = "草稿"
 DRAFT_NOTE = "草稿：本报告存在错误，未经核定，不得发布。"
+DRAFT_NOTE_NO_ERRORS = "草稿：本报告未经核定，不得发布。"  # a draft asked for a report without errors
 NO_DATA = "本年度未发生相关情况。"  # a table the report does not have (never seen in a template)
 NO_TEXT = "（未填写）"
 
@@ -77,6 +78,11 @@ class Document:
     findings: list[Finding] = field(default_factory=list)
     year: int | None = None
     version: str = ""
+
+    @property
+    def draft_note(self) -> str:
+        """The words on every page of a draft: that the report has errors only when it has."""
+        return DRAFT_NOTE if any(f.is_error for f in self.findings) else DRAFT_NOTE_NO_ERRORS
 
 
 def cell_text(value) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .document import DRAFT_NOTE, Document
+from .document import Document
 from .fonts import BODY, HEADING, TITLE
 
 BODY_STYLE = f"font-family:{BODY.css};font-size:16pt;line-height:28pt;"
@@ -27,7 +27,7 @@ def render(doc: Document) -> str:
            f"<title>{escape(doc.title)}</title>", "</head>", f'<body style="{BODY_STYLE}">',
            '<div style="max-width:48em;margin:0 auto;">']
     if doc.draft:
-        out.append(f'<p role="note" style="{BANNER_STYLE}">{escape(DRAFT_NOTE)}</p>')
+        out.append(f'<p role="note" style="{BANNER_STYLE}">{escape(doc.draft_note)}</p>')
     out.append(f'<h1 style="{TITLE_STYLE}">{escape(doc.title)}</h1>')
     for b in doc.blocks:
         if b.kind == "h1":
@@ -40,7 +40,7 @@ def render(doc: Document) -> str:
     if doc.date:
         out.append(f'<p style="{SIGN_STYLE}">{escape(doc.date)}</p>')
     if doc.draft:
-        out.append(f'<p role="note" style="{BANNER_STYLE}margin-top:12pt;">{escape(DRAFT_NOTE)}</p>')
+        out.append(f'<p role="note" style="{BANNER_STYLE}margin-top:12pt;">{escape(doc.draft_note)}</p>')
     out += ["</div>", "</body>", "</html>", ""]
     return "\n".join(out)
 

@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .document import DRAFT, DRAFT_NOTE, Document, Grid
+from .document import DRAFT, Document, Grid
 from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
 
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
@@ -98,10 +98,10 @@ def _page_number(footer, align) -> None:
     run(" —")
 
 
-def _draft_header(header, name: str) -> None:
+def _draft_header(header, name: str, note: str) -> None:
     p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(p.add_run(DRAFT_NOTE), name, SIZE_4, True, RED)
+    _set_font(p.add_run(note), name, SIZE_4, True, RED)
     _watermark(p)
 
 
@@ -233,7 +233,9 @@ def _table(document, grid: Grid, local: bool, keep_whole: bool) -> None:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = line
         pf.space_before = pf.space_after = Pt(0)
-        if keep_whole and c.row + c.rows < grid.nrows:  # rows kept together: 表三 stays on one page
+        # rows kept together: 表三 stays on one page; a header row (第二十条第（八）项, 信息内容…)
+        # never ends a page apart from the rows it heads
+        if (keep_whole or (c.header and c.style != "rowhead")) and c.row + c.rows < grid.nrows:
             pf.keep_with_next = True
         if c.text:
             _set_font(p.add_run(c.text), name, size)
@@ -279,8 +281,8 @@ def render(doc: Document, fmt, *, local_fonts: bool = False) -> bytes:
     _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
     if doc.draft:
-        _draft_header(section.header, heading)
-        _draft_header(section.even_page_header, heading)
+        _draft_header(section.header, heading, doc.draft_note)
+        _draft_header(section.even_page_header, heading, doc.draft_note)
     d.core_properties.title = doc.title
     d.core_properties.author = doc.agency
     # an empty first paragraph would push the title down a line: reuse python-docx's none
