@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import re
 import sys
+import time
 import unicodedata
+from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .engine import Finding, check
@@ -30,7 +34,7 @@ from .rules import ERROR, WARNING
 PASS, FAIL, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
 
 __all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "PASS", "FAIL", "UNREADABLE",
-           "SKIPPED"]
+           "SKIPPED", "INTERNAL_ERROR", "has_internal_error"]
 
 listed = guard.listed
 
@@ -43,13 +47,42 @@ def check_workbook(path, previous=None) -> tuple[Report | None, list[Finding]]:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
         return None, [_guard_finding(e)]
+    except Exception as e:  # a defect of ours: this file's finding, never a traceback
+        return None, [internal_finding(describe_error(e))]
     prev = previous
     if previous is not None and not isinstance(previous, Report):
-        try:
-            prev, _ = read_workbook(previous)
-        except guard.GuardError:
-            prev = None
-    return report, findings + check(report, prev)
+        prev = _read_previous(previous)
+    try:
+        return report, findings + check(report, prev)
+    except Exception as e:
+        return None, [internal_finding(describe_error(e))]
+
+
+INTERNAL_ERROR = "workbook.internal_error"
+
+
+def internal_finding(error: str) -> Finding:
+    """The finding of a file whose reading or checking failed on our side (``error``: what happened)."""
+    return rule_finding(INTERNAL_ERROR, error=error)
+
+
+def describe_error(e: BaseException) -> str:
+    """An exception as said in a finding: its class and the start of its message."""
+    text = " ".join(str(e).split())
+    if isinstance(e, MemoryError):
+        return "内存不足（MemoryError）"
+    if isinstance(e, RecursionError):
+        return "嵌套过深（RecursionError）"
+    return f"{type(e).__name__}: {text[:120]}" if text else type(e).__name__
+
+
+def _read_previous(path):
+    """Last year's report, or None when it cannot be read (its own check says why)."""
+    try:
+        report, _ = read_workbook(path)
+    except Exception:  # GuardError or a defect: the comparison with last year is skipped
+        return None
+    return report
 
 
 def _guard_finding(e: guard.GuardError) -> Finding:
@@ -97,26 +130,13 @@ def _result(path, previous_map, want_json, want_report) -> Result:
     try:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
-        f = _guard_finding(e)
         status = SKIPPED if e.rule in ("workbook.lock_file", "workbook.check_result") else UNREADABLE
-        summary = {"file": path, "agency": None, "year": None, "format": None,
-                   "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
-        rows = [{**row, "format": None} for row in finding_rows(_STUB, [f], file=path)]
-        rows = [{**r, "agency": None, "year": None} for r in rows]
-        inter = None
-        if want_json:
-            inter = {"schema": INTERCHANGE_SCHEMA, "file": path, "agency": None, "year": None, "format": None,
-                     "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
-                     "findings": [f.to_dict()]}
-        return Result(summary, rows, inter)
+        return _unread(path, _guard_finding(e), status, want_json)
     previous = None
     if previous_map:
         prev_path = previous_map.get(agency_key(report.agency, path))
         if prev_path is not None and os.path.abspath(prev_path) != os.path.abspath(path):
-            try:
-                previous, _ = read_workbook(prev_path)
-            except guard.GuardError:
-                previous = None
+            previous = _read_previous(prev_path)
     findings = findings + check(report, previous)
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
@@ -130,9 +150,45 @@ def _result(path, previous_map, want_json, want_report) -> Result:
     return Result(summary, finding_rows(report, findings, file=path), inter)
 
 
+def _unread(path: str, f: Finding, status: str, want_json: bool) -> Result:
+    """The result of a file that gave no report: its one finding."""
+    summary = {"file": path, "agency": None, "year": None, "format": None,
+               "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
+    rows = [{**row, "format": None} for row in finding_rows(_STUB, [f], file=path)]
+    rows = [{**r, "agency": None, "year": None} for r in rows]
+    inter = None
+    if want_json:
+        inter = {"schema": INTERCHANGE_SCHEMA, "file": path, "agency": None, "year": None, "format": None,
+                 "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
+                 "findings": [f.to_dict()]}
+    return Result(summary, rows, inter)
+
+
+def _failed(path, error: str, want_json: bool = False) -> Result:
+    """The result of a file whose check failed on our side: an exception, a dead worker, the time limit."""
+    return _unread(str(path), internal_finding(error), UNREADABLE, want_json)
+
+
+def has_internal_error(result: Result) -> bool:
+    """Whether this file's check failed on our side (the exit code 3 of the commands)."""
+    return any(f["rule"] == INTERNAL_ERROR for f in result.findings)
+
+
 _STUB = Report.blank("2021")
 
 # -- worker processes ----------------------------------------------------------------------------
+#
+# Each file is read and checked in a worker process the batch controls, so that nothing one file
+# does can stop the batch: an exception becomes the file's finding (``workbook.internal_error``),
+# and a worker that dies (a native library aborting on a crafted file) or spends more than
+# ``TIME_LIMIT`` seconds on one file is killed and replaced; that file gets the finding and the
+# rest of its chunk goes to the new worker.  (``multiprocessing.Pool`` and ``ProcessPoolExecutor``
+# cannot do this: a dead worker hangs the first and breaks the second for every file.)
+
+TIME_LIMIT = float(os.environ.get("XLREPORT_TIME_LIMIT") or 120)  # seconds per file
+WORKER_MEMORY = int(float(os.environ.get("XLREPORT_WORKER_MEMORY_MB") or 2048)) * 1024 * 1024  # address space
+# a worker may add to what it inherits; past it an allocation fails (MemoryError, or a native
+# reader aborts: either way only this file's finding)
 
 _STATE: dict = {}
 
@@ -140,14 +196,13 @@ _STATE: dict = {}
 def _init(previous_map, want_json, want_report, worker=False):
     _STATE.update(previous_map=previous_map, want_json=want_json, want_report=want_report)
     if worker:
-        # A forked worker inherits its parent's objects (a notebook's data frames, say): keep the
-        # cyclic garbage collector from walking them again and again, which would also copy their
-        # memory pages.  The checker itself makes no reference cycles worth collecting often.
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
+        _worker_gc()
 
 
 def _worker_gc():
+    # A forked worker inherits its parent's objects (a notebook's data frames, say): keep the
+    # cyclic garbage collector from walking them again and again, which would also copy their
+    # memory pages.  The checker itself makes no reference cycles worth collecting often.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
 
@@ -164,6 +219,10 @@ def _agency_of(path):
     return str(path), agency_key(report.agency, path)
 
 
+def _no_agency(path, error):
+    return str(path), None
+
+
 def _context():
     methods = mp.get_all_start_methods()
     return mp.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
@@ -173,40 +232,190 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _map(func, items, workers, initargs=(), chunksize=None):
-    """``func`` over ``items`` in order: in this process for few items or one worker, else in a pool."""
+def _signal_name(code: int) -> str:
+    import signal
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"信号 {-code}"
+
+
+def _limit_memory(extra: int) -> None:
+    try:
+        import resource
+        with open("/proc/self/statm") as fh:
+            vms = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = vms + extra
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft == resource.RLIM_INFINITY or want < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: no limit, the time limit still holds
+        pass
+
+
+def _serve(conn, func, on_error, init, initargs, memory):
+    """A worker: chunks of (index, item) in, one (index, result) out per item, in order."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if memory:
+        _limit_memory(memory)
+    if init is not None:
+        init(*initargs)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for index, item in chunk:
+            try:
+                out = func(item)
+            except Exception as e:
+                out = on_error(item, describe_error(e))
+            try:
+                conn.send((index, out))
+            except (BrokenPipeError, EOFError):
+                return
+            except Exception as e:  # a result that cannot be sent (pickled)
+                conn.send((index, on_error(item, describe_error(e))))
+
+
+class _Worker:
+    def __init__(self, ctx, func, on_error, init, initargs, memory):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_serve, args=(child, func, on_error, init, initargs, memory), daemon=True)
+        self.proc.start()
+        child.close()
+        self.items: deque = deque()  # (index, item) sent and not yet answered, in order
+        self.since = 0.0  # when the item at the head of ``items`` started (the last answer)
+
+    def give(self, chunk, now):
+        self.items.extend(chunk)
+        self.since = now
+        try:
+            self.conn.send(chunk)
+        except OSError:  # the worker has died meanwhile: found dead on the next round
+            pass
+
+    def stop(self, kill=False):
+        if not kill and self.proc.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.proc.join(2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_limit=None):
+    """``func`` over ``items``, yielding in order.  In worker processes (one file cannot stop the
+    others; see above), except on platforms without fork for one worker or few items, where an
+    exception still becomes ``on_error(item, error)``."""
     items = list(items)
-    if workers <= 1 or len(items) < 16:
-        _init(*initargs) if initargs else None
+    on_error = on_error or _failed
+    init = _init if initargs else None
+    ctx = _context()
+    if not items:
+        return
+    if ctx.get_start_method() != "fork" and (workers <= 1 or len(items) < 16):
+        init(*initargs) if init else None
         try:
             for item in items:
-                yield func(item)
+                try:
+                    yield func(item)
+                except Exception as e:
+                    yield on_error(item, describe_error(e))
         finally:
             _STATE.clear()
         return
-    chunk = chunksize or max(1, min(64, len(items) // (workers * 8) or 1))
-    initializer = _init if initargs else _worker_gc
-    with _context().Pool(workers, initializer=initializer, initargs=(*initargs, True) if initargs else ()) as pool:
-        yield from pool.imap(func, items, chunksize=chunk)
+    limit = TIME_LIMIT if time_limit is None else time_limit
+    n = max(1, min(workers, len(items)))
+    chunk = chunksize or max(1, min(64, len(items) // (n * 8) or 1))
+    indexed = list(enumerate(items))
+    pending = deque(indexed[i:i + chunk] for i in range(0, len(indexed), chunk))
+    wargs = (ctx, func, on_error, _init if initargs else _worker_gc, (*initargs, True) if initargs else (),
+             WORKER_MEMORY)
+    pool = [_Worker(*wargs) for _ in range(n)]
+    done: dict = {}
+    next_out = 0
+    try:
+        while next_out < len(items):
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if not w.items and pending:
+                    if not w.proc.is_alive():
+                        w.stop(kill=True)
+                        pool[i] = w = _Worker(*wargs)
+                    w.give(pending.popleft(), now)
+            busy = [w for w in pool if w.items]
+            wait_for = max(0.0, min(w.since + limit for w in busy) - now) + 0.01
+            mp_connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=wait_for)
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if not w.items:
+                    continue
+                dead = False
+                try:
+                    while w.items and w.conn.poll():
+                        index, out = w.conn.recv()
+                        done[index] = out
+                        w.items.popleft()
+                        w.since = now
+                except (EOFError, OSError):
+                    dead = True
+                if not w.items:
+                    continue
+                if dead or not w.proc.is_alive():
+                    w.proc.join(1)
+                    code = w.proc.exitcode
+                    why = ("检查进程异常终止（" + (_signal_name(code) if code is not None and code < 0
+                                                else f"退出码 {code}") + "，可能是读取库无法处理此文件）")
+                elif now - w.since > limit:
+                    why = f"超过单个文件的处理时间上限 {limit:g} 秒，已中止"
+                else:
+                    continue
+                index, item = w.items.popleft()
+                done[index] = on_error(item, why)
+                rest = list(w.items)
+                w.items.clear()
+                w.stop(kill=True)
+                pool[i] = _Worker(*wargs)
+                if rest:
+                    pending.appendleft(rest)
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+    finally:
+        for w in pool:
+            w.stop(kill=bool(w.items))
 
 
 def previous_map(previous_dir, workers: int = 1) -> dict[str, str]:
     """Agency key -> path of last year's workbooks in ``previous_dir`` (first file wins)."""
     out: dict[str, str] = {}
     paths = [p for p in guard.listed([previous_dir]) if not guard.is_lock_file(p)]
-    for path, key in _map(_agency_of, paths, workers):
+    for path, key in _map(_agency_of, paths, workers, on_error=_no_agency):
         if key is not None:
             out.setdefault(key, path)
     return out
 
 
 def iter_results(paths, previous_dir=None, workers: int | None = None, want_json: bool = False,
-                 want_report: bool = False):
-    """Yield a ``Result`` per workbook under ``paths`` (files or folders), in order."""
+                 want_report: bool = False, time_limit: float | None = None):
+    """Yield a ``Result`` per workbook under ``paths`` (files or folders), in order.  A file whose
+    check fails on our side (an exception, a crash of a reading library, more than ``time_limit``
+    seconds: default ``TIME_LIMIT``) gets a ``workbook.internal_error`` finding; the batch goes on."""
     workers = default_workers() if workers is None else max(1, int(workers))
     files = guard.listed(paths)
     pmap = previous_map(previous_dir, workers) if previous_dir else {}
-    yield from _map(_work, [str(p) for p in files], workers, initargs=(pmap, want_json, want_report))
+    yield from _map(_work, [str(p) for p in files], workers, initargs=(pmap, want_json, want_report),
+                    on_error=partial(_failed, want_json=want_json), time_limit=time_limit)
 
 
 def check_paths(paths, previous_dir=None, workers: int | None = None):

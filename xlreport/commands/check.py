@@ -11,7 +11,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "check", help="检查一个或多个工作簿（可以是文件夹），列出每个问题及其单元格",
         description="检查填好的年度报告工作簿（本工具的模板或按官方表格自制的 .xlsx/.xls），"
-                    "退出码：0 全部通过，1 有报告存在错误或文件无法读取，2 用法错误。")
+                    "退出码：0 全部通过，1 有报告存在错误或文件无法读取，2 用法错误，3 有文件检查时发生内部错误（其他文件照常检查）。")
     p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹（文件夹内的 .xlsx/.xls 全部检查）")
     p.add_argument("--previous", metavar="文件夹", help="上年报告所在文件夹（按填报单位名称对应，检查结转数）")
     p.add_argument("--out", metavar="文件", help="把结果写入 .xlsx（状态表+问题清单，含单元格链接）、.csv 或 .json")
@@ -26,7 +26,7 @@ def usage_error(message: str) -> int:
 
 
 def run(args) -> int:
-    from ..batch import FAIL, PASS, SKIPPED, UNREADABLE, iter_results
+    from ..batch import FAIL, PASS, SKIPPED, UNREADABLE, has_internal_error, iter_results
     from ..exports import FORMATS, ExportError, write_results
     from ..readers.guard import listed
 
@@ -62,13 +62,14 @@ def run(args) -> int:
     kept, rows = [], []
     status = Counter()
     rules = Counter()
-    errors = warnings = 0
+    errors = warnings = internal = 0
     first_json = True
     if args.json:
         sys.stdout.write("[")
     for r in results:
         s = r.summary
         status[s["status"]] += 1
+        internal += has_internal_error(r)
         errors += s["errors"]
         warnings += s["warnings"]
         for f in r.findings:
@@ -103,6 +104,9 @@ def run(args) -> int:
             print(f"错误：{e}", file=sys.stderr)
             return 1
         print(f"结果已写入：{path}", file=out)
+    if internal:
+        print(f"其中 {internal} 个文件检查时发生内部错误（退出码 3），请把这些文件报告给 xlreport 的维护者。", file=out)
+        return 3
     return 1 if status[FAIL] or status[UNREADABLE] else 0
 
 
