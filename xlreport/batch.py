@@ -255,14 +255,18 @@ def _limit_memory(extra: int) -> None:
         pass
 
 
-def _serve(conn, func, on_error, init, initargs, memory):
-    """A worker: chunks of (index, item) in, one (index, result) out per item, in order."""
+def _serve(conn, slot, progress, func, on_error, init, initargs, memory):
+    """A worker: chunks of (index, item) in; lists of (index, result) out, in order, at the end
+    of each chunk (and every half second).  Before each item it writes the item's index and the
+    time into its ``progress`` slot (shared memory, no system call), so the parent knows which
+    file a worker was on when it died or overran the time limit."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory:
         _limit_memory(memory)
     if init is not None:
         init(*initargs)
+    clock = time.monotonic
     while True:
         try:
             chunk = conn.recv()
@@ -270,35 +274,64 @@ def _serve(conn, func, on_error, init, initargs, memory):
             return
         if chunk is None:
             return
+        out = []
+        flushed = clock()
         for index, item in chunk:
+            progress[2 * slot] = index
+            progress[2 * slot + 1] = now = clock()
             try:
-                out = func(item)
+                res = func(item)
             except Exception as e:
-                out = on_error(item, describe_error(e))
+                res = on_error(item, describe_error(e))
+            out.append((index, res))
+            if now - flushed > 0.5:
+                _send(conn, out, on_error, chunk)
+                out, flushed = [], clock()
+        progress[2 * slot + 1] = 0.0
+        if not _send(conn, out, on_error, chunk):
+            return
+
+
+def _send(conn, out, on_error, chunk) -> bool:
+    try:
+        conn.send(out)
+    except (BrokenPipeError, EOFError):
+        return False
+    except Exception:  # a result that cannot be sent (pickled): each on its own, the bad ones as findings
+        items = dict(chunk)
+        for index, res in out:
             try:
-                conn.send((index, out))
+                conn.send([(index, res)])
             except (BrokenPipeError, EOFError):
-                return
-            except Exception as e:  # a result that cannot be sent (pickled)
-                conn.send((index, on_error(item, describe_error(e))))
+                return False
+            except Exception as e:
+                conn.send([(index, on_error(items[index], describe_error(e)))])
+    return True
 
 
 class _Worker:
-    def __init__(self, ctx, func, on_error, init, initargs, memory):
+    def __init__(self, ctx, slot, progress, func, on_error, init, initargs, memory):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_serve, args=(child, func, on_error, init, initargs, memory), daemon=True)
+        self.slot, self.progress = slot, progress
+        progress[2 * slot], progress[2 * slot + 1] = -1, 0.0
+        self.proc = ctx.Process(target=_serve, args=(child, slot, progress, func, on_error, init, initargs, memory),
+                                daemon=True)
         self.proc.start()
         child.close()
         self.items: deque = deque()  # (index, item) sent and not yet answered, in order
-        self.since = 0.0  # when the item at the head of ``items`` started (the last answer)
+        self.given = 0.0
 
     def give(self, chunk, now):
         self.items.extend(chunk)
-        self.since = now
+        self.given = now
         try:
             self.conn.send(chunk)
         except OSError:  # the worker has died meanwhile: found dead on the next round
             pass
+
+    def current(self):
+        """(index of the item the worker is on or was on when it stopped, when it started it)."""
+        return int(self.progress[2 * self.slot]), self.progress[2 * self.slot + 1]
 
     def stop(self, kill=False):
         if not kill and self.proc.is_alive():
@@ -339,9 +372,10 @@ def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_
     chunk = chunksize or max(1, min(64, len(items) // (n * 8) or 1))
     indexed = list(enumerate(items))
     pending = deque(indexed[i:i + chunk] for i in range(0, len(indexed), chunk))
-    wargs = (ctx, func, on_error, _init if initargs else _worker_gc, (*initargs, True) if initargs else (),
+    progress = ctx.RawArray("d", 2 * n)
+    wargs = (progress, func, on_error, _init if initargs else _worker_gc, (*initargs, True) if initargs else (),
              WORKER_MEMORY)
-    pool = [_Worker(*wargs) for _ in range(n)]
+    pool = [_Worker(ctx, i, *wargs) for i in range(n)]
     done: dict = {}
     next_out = 0
     try:
@@ -351,10 +385,11 @@ def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_
                 if not w.items and pending:
                     if not w.proc.is_alive():
                         w.stop(kill=True)
-                        pool[i] = w = _Worker(*wargs)
+                        pool[i] = w = _Worker(ctx, i, *wargs)
                     w.give(pending.popleft(), now)
             busy = [w for w in pool if w.items]
-            wait_for = max(0.0, min(w.since + limit for w in busy) - now) + 0.01
+            starts = [max(w.current()[1], w.given) for w in busy]
+            wait_for = max(0.0, min(starts) + limit - now) + 0.01
             mp_connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=wait_for)
             now = time.monotonic()
             for i, w in enumerate(pool):
@@ -363,31 +398,39 @@ def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_
                 dead = False
                 try:
                     while w.items and w.conn.poll():
-                        index, out = w.conn.recv()
-                        done[index] = out
-                        w.items.popleft()
-                        w.since = now
+                        for index, out in w.conn.recv():
+                            done[index] = out
+                            if w.items and w.items[0][0] == index:
+                                w.items.popleft()
                 except (EOFError, OSError):
                     dead = True
                 if not w.items:
                     continue
+                at, started = w.current()
                 if dead or not w.proc.is_alive():
                     w.proc.join(1)
                     code = w.proc.exitcode
                     why = ("检查进程异常终止（" + (_signal_name(code) if code is not None and code < 0
                                                 else f"退出码 {code}") + "，可能是读取库无法处理此文件）")
-                elif now - w.since > limit:
+                elif started and now - max(started, w.given) > limit:
                     why = f"超过单个文件的处理时间上限 {limit:g} 秒，已中止"
                 else:
                     continue
-                index, item = w.items.popleft()
-                done[index] = on_error(item, why)
                 rest = list(w.items)
                 w.items.clear()
                 w.stop(kill=True)
-                pool[i] = _Worker(*wargs)
-                if rest:
-                    pending.appendleft(rest)
+                pool[i] = _Worker(ctx, i, *wargs)
+                culprit = next((k for k, (index, _) in enumerate(rest) if index == at), None)
+                if culprit is None and len(rest) > 1:  # died before it began an item: one by one
+                    pending.extendleft([x] for x in reversed(rest))
+                    continue
+                culprit = culprit or 0
+                index, item = rest[culprit]
+                done[index] = on_error(item, why)
+                # the items before it were done but their results went with the worker: again
+                again = rest[:culprit] + rest[culprit + 1:]
+                if again:
+                    pending.appendleft(again)
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1

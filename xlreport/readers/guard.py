@@ -22,7 +22,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
-__all__ = ["Verdict", "inspect", "open_zip", "GuardError", "is_lock_file", "EXCEL_SUFFIXES"]
+MAX_GRID_CELLS = 2_000_000  # rows x columns of one sheet's used area, from A1 (an official table: ~1,000)
+
+__all__ = ["Verdict", "inspect", "open_zip", "GuardError", "is_lock_file", "EXCEL_SUFFIXES", "read_member",
+           "check_grid", "MAX_GRID_CELLS"]
 
 
 class GuardError(Exception):
@@ -137,6 +140,67 @@ def open_zip(path) -> zipfile.ZipFile:
         zf.close()
         raise
     return zf
+
+
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, inflated as a stream that stops at the size the zip declares for it
+    (``ZipFile.read`` would inflate up to 2 GB of a member that under-declares its size before
+    its CRC rejects it).  ``open_zip`` has bounded the declared sizes and their ratios; a member
+    whose data is longer than declared fails its CRC check here (``zipfile.BadZipFile``)."""
+    info = zf.getinfo(name)
+    size = info.file_size
+    with zf.open(info) as fh:
+        data = fh.read(size)  # ZipExtFile.read(n) inflates at most n bytes
+        if len(data) == size and fh.read(1):  # pragma: no cover - ZipExtFile stops at the declared size
+            raise zipfile.BadZipFile(f"{name}: longer than declared")
+    return data
+
+
+def _area(book, name: str) -> tuple[int, int]:
+    """(rows, columns) a sheet's cells with content span from A1, an upper bound found without
+    parsing: the largest row and column of its cells, plus cells and rows that give no address
+    (placed one after another), and its declared <dimension> when it is past Excel's last cell
+    (calamine sizes its grid by the cells, not by the declared dimension)."""
+    import re
+
+    from .ooxml import OoxmlError, _col
+    try:
+        xml = book.sheet_xml(name)
+    except OoxmlError:
+        return 0, 0
+    if not xml:
+        return 0, 0
+    rows = cols = 0
+    refs = re.findall(r'<c\b[^<>]*?\br="([A-Z]+)(\d+)"[^<>/]*>', xml)
+    if refs:
+        cols = max(_col(c) if len(c) <= 4 else 10**9 for c in {c for c, _ in refs})
+        rows = max(int(r) if len(r) <= 9 else 10**9 for r in {r for _, r in refs})
+    rows = max([rows, *(int(r) if len(r) <= 9 else 10**9 for r in re.findall(r'<row\b[^<>]*?\br="(\d+)"', xml))])
+    rows += len(re.findall(r"<row(?![^<>]*\br=)[\s>/]", xml))
+    cols += len(re.findall(r"<c(?![^<>]*\br=)[\s>]", xml))
+    dim = re.search(r'<dimension\b[^<>]*\bref="[A-Z]*\d*:?\$?([A-Z]+)\$?(\d+)"', xml)
+    if dim is not None:
+        dc, dr = dim.group(1), dim.group(2)
+        drows, dcols = (int(dr) if len(dr) <= 9 else 10**9), (_col(dc) if len(dc) <= 4 else 10**9)
+        if drows > 1048576 or dcols > 16384:  # past Excel's last cell XFD1048576: no Excel file
+            rows, cols = max(rows, drows), max(cols, dcols)
+    return rows, cols
+
+
+def check_grid(book) -> None:
+    """Refuse (``GuardError``) a workbook one of whose sheets spans more than ``MAX_GRID_CELLS``
+    cells from A1, before a reader that makes a rectangular grid (calamine) allocates it: one
+    cell near A1 and one at XFD1048576 would be 17 billion cells."""
+    if len(book.sheet_names) > 255:
+        raise GuardError("workbook.unreadable", f"工作表有 {len(book.sheet_names)} 张，超过上限 255 张")
+    from ..layout import col_letter
+    for name in book.sheet_names:
+        rows, cols = _area(book, name)
+        if rows * cols > MAX_GRID_CELLS:
+            where = f"{col_letter(min(cols, 16384))}{min(rows, 1048576)}" if cols and rows else "?"
+            raise GuardError("workbook.unreadable",
+                             f"工作表“{name[:40]}”的数据区域从 A1 到 {where}，约 {rows * cols:,} 个单元格，"
+                             f"超过上限 {MAX_GRID_CELLS:,} 个，不像是年度报告工作簿（如确为报告，请删除表格以外远处的单元格）")
 
 
 def listed(paths) -> list[Path]:

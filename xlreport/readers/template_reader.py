@@ -300,7 +300,7 @@ def _year(v) -> int | None:
         return None
     try:
         y = int(float(str(v).strip().removesuffix("年").removesuffix("年度")))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year of "inf"
         return None
     return y if 2008 <= y <= 2100 else None
 
@@ -311,6 +311,8 @@ CHECK_RESULT_SHEETS = {"检查结果", "问题清单"}  # the sheets of ``xlrepo
 
 
 def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[Finding]]:
+    if book is not None:
+        guard.check_grid(book)  # before calamine allocates a grid: one far cell would be billions
     try:
         from python_calamine import CalamineWorkbook
         wb = CalamineWorkbook.from_path(str(path))
