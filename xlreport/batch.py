@@ -260,8 +260,10 @@ def _serve(conn, slot, progress, func, on_error, init, initargs, memory):
     of each chunk (and every half second).  Before each item it writes the item's index and the
     time into its ``progress`` slot (shared memory, no system call), so the parent knows which
     file a worker was on when it died or overran the time limit."""
+    import faulthandler
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    faulthandler.disable()  # a native abort is reported as the file's finding, not as a stack dump
     if memory:
         _limit_memory(memory)
     if init is not None:

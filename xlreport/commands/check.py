@@ -47,8 +47,9 @@ def run(args) -> int:
         return usage_error("--workers 应为正整数")
     files = listed(args.paths)
     if args.out is not None:  # a result written into the folder being checked is not a report
-        out = Path(args.out).resolve()
-        files = [f for f in files if f.resolve() != out]
+        import os  # realpath, not resolve(): a symlink loop among the files must not raise
+        out = os.path.realpath(args.out)
+        files = [f for f in files if os.path.realpath(f) != out]
     if not files:
         return usage_error(f"在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿")
 

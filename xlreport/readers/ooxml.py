@@ -174,7 +174,7 @@ def _structure(wb: str, rels: str):
             raise OoxmlError(f"工作簿结构无效：工作表名称“{name[:40]}”重复")
         names.append(name)
         if len(names) > MAX_SHEETS:
-            raise OoxmlError(f"工作簿的工作表超过 {MAX_SHEETS} 张（上限），不像是年度报告工作簿")
+            raise OoxmlError(f"工作簿的工作表超过上限 {MAX_SHEETS} 张，不像是年度报告工作簿")
         states[name] = a.get("state", "visible")
         if rid in targets:
             paths[name] = targets[rid]
@@ -191,7 +191,7 @@ def _structure(wb: str, rels: str):
             continue
         defined[unescape(a.get("name", ""))] = unescape(m.group(2))
         if len(defined) > MAX_NAMES:
-            raise OoxmlError(f"工作簿的定义名称超过 {MAX_NAMES} 个（上限），不像是年度报告工作簿")
+            raise OoxmlError(f"工作簿的定义名称超过上限 {MAX_NAMES} 个，不像是年度报告工作簿")
     return tuple(names), states, paths, defined
 
 
@@ -269,7 +269,7 @@ class Book:
             body = xml[start:end] if start >= 0 and end > start else ""
         m = _LONG_NUMBER.search(body)
         if m is not None:
-            raise OoxmlError(f"工作表“{name[:40]}”有超过 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
+            raise OoxmlError(f"工作表“{name[:40]}”有超过上限 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
         head, tail = _closed(body, "</c>")
         found = _CELL_FAST.findall(head)
         if len(found) != head.count("<c ") + head.count("<c>"):  # attributes in another order
