@@ -394,3 +394,15 @@ def test_a_broken_trace_sheet_does_not_stop_aggregate(tmp_path):
     p.write_bytes(edited("xl/workbook.xml", lambda t: t.replace("</sheets>", f'<sheet name="{TRACE_SHEET}" '
                                                                 'sheetId="99" r:id="rId99"/></sheets>')))
     assert rollup_units(p) is None or rollup_units(p) == []
+
+
+def test_a_corrupt_xls_that_aborts_calamine_costs_only_its_file(tmp_path, capfd):
+    # found by fuzzing an .xls LibreOffice made of an example: calamine asks for 36 GB and aborts
+    crafted = ROOT / "tests" / "data" / "fuzz" / "abort" / "calamine_abort_584.xls"
+    folder = folder_with(tmp_path, "损坏.xls", crafted.read_bytes())
+    results, code, out = check_folder(folder, tmp_path)
+    [f] = results["损坏.xls"].findings
+    assert f["rule"] == "workbook.internal_error" and "SIGABRT" in f["message"]
+    assert all(r.summary["status"] in (batch.PASS, batch.FAIL) for n, r in results.items() if n != "损坏.xls")
+    assert code == 3 and len(json.loads(out.read_text(encoding="utf-8"))) == len(results)
+    assert "memory allocation" not in capfd.readouterr().err  # the worker's stderr: no Rust noise

@@ -47,18 +47,26 @@ def check_workbook(path, previous=None) -> tuple[Report | None, list[Finding]]:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
         return None, [_guard_finding(e)]
-    except Exception as e:  # a defect of ours: this file's finding, never a traceback
+    except _FAILURES as e:  # a defect of ours: this file's finding, never a traceback
+        _reraise(e)
         return None, [internal_finding(describe_error(e))]
     prev = previous
     if previous is not None and not isinstance(previous, Report):
         prev = _read_previous(previous)
     try:
         return report, findings + check(report, prev)
-    except Exception as e:
+    except _FAILURES as e:
+        _reraise(e)
         return None, [internal_finding(describe_error(e))]
 
 
 INTERNAL_ERROR = "workbook.internal_error"
+_FAILURES = BaseException  # with a Rust panic from a reading library (pyo3's PanicException: no Exception)
+
+
+def _reraise(e: BaseException) -> None:
+    if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise e
 
 
 def internal_finding(error: str) -> Finding:
@@ -80,7 +88,8 @@ def _read_previous(path):
     """Last year's report, or None when it cannot be read (its own check says why)."""
     try:
         report, _ = read_workbook(path)
-    except Exception:  # GuardError or a defect: the comparison with last year is skipped
+    except _FAILURES as e:  # GuardError or a defect: the comparison with last year is skipped
+        _reraise(e)
         return None
     return report
 
@@ -264,6 +273,13 @@ def _serve(conn, slot, progress, func, on_error, init, initargs, memory):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     faulthandler.disable()  # a native abort is reported as the file's finding, not as a stack dump
+    if not os.environ.get("XLREPORT_DEBUG"):  # nor a Rust panic's backtrace: the finding says it
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
     if memory:
         _limit_memory(memory)
     if init is not None:
@@ -283,7 +299,8 @@ def _serve(conn, slot, progress, func, on_error, init, initargs, memory):
             progress[2 * slot + 1] = now = clock()
             try:
                 res = func(item)
-            except Exception as e:
+            except _FAILURES as e:  # with a Rust panic (pyo3's PanicException is no Exception)
+                _reraise(e)
                 res = on_error(item, describe_error(e))
             out.append((index, res))
             if now - flushed > 0.5:
@@ -363,9 +380,11 @@ def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_
         try:
             for item in items:
                 try:
-                    yield func(item)
-                except Exception as e:
-                    yield on_error(item, describe_error(e))
+                    res = func(item)
+                except _FAILURES as e:
+                    _reraise(e)
+                    res = on_error(item, describe_error(e))
+                yield res
         finally:
             _STATE.clear()
         return

@@ -111,7 +111,7 @@ def open_zip(path) -> zipfile.ZipFile:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):  # e.g. "zip file version 18.0"
         raise GuardError("workbook.unreadable", "文件已损坏或不完整（zip 结构无效，可能下载或复制中断）") from None
     except OSError as e:
         raise GuardError("workbook.unreadable", f"文件无法打开（{e.strerror or e}）") from None
@@ -127,6 +127,10 @@ def open_zip(path) -> zipfile.ZipFile:
                                  f"“{info.filename}”解压后 {_mb(info.file_size)}，压缩比异常，可能是压缩炸弹")
             if info.flag_bits & 0x1:
                 raise GuardError("workbook.encrypted", "工作簿已加密")
+            if info.flag_bits & 0x60:  # compressed patched data, strong encryption: not Excel's
+                raise GuardError("workbook.unreadable", "文件已损坏（zip 成员的标志位不是 Excel 使用的）")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise GuardError("workbook.unreadable", f"文件已损坏（压缩方式编号 {info.compress_type} 不是 Excel 使用的）")
         if total > MAX_UNCOMPRESSED:
             raise GuardError("workbook.unreadable",
                              f"解压后共 {_mb(total)}，超过上限 {_mb(MAX_UNCOMPRESSED)}，可能是压缩炸弹")
@@ -149,10 +153,13 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
     whose data is longer than declared fails its CRC check here (``zipfile.BadZipFile``)."""
     info = zf.getinfo(name)
     size = info.file_size
-    with zf.open(info) as fh:
-        data = fh.read(size)  # ZipExtFile.read(n) inflates at most n bytes
-        if len(data) == size and fh.read(1):  # pragma: no cover - ZipExtFile stops at the declared size
-            raise zipfile.BadZipFile(f"{name}: longer than declared")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(size)  # ZipExtFile.read(n) inflates at most n bytes
+            if len(data) == size and fh.read(1):  # pragma: no cover - ZipExtFile stops at the declared size
+                raise zipfile.BadZipFile(f"{name}: longer than declared")
+    except (NotImplementedError, ValueError, RuntimeError) as e:  # an odd header: a damaged file
+        raise zipfile.BadZipFile(str(e)) from None
     return data
 
 
@@ -194,12 +201,13 @@ def check_grid(book) -> None:
     if len(book.sheet_names) > 255:
         raise GuardError("workbook.unreadable", f"工作表有 {len(book.sheet_names)} 张，超过上限 255 张")
     from ..layout import col_letter
+    from .ooxml import _shown
     for name in book.sheet_names:
         rows, cols = _area(book, name)
         if rows * cols > MAX_GRID_CELLS:
             where = f"{col_letter(min(cols, 16384))}{min(rows, 1048576)}" if cols and rows else "?"
             raise GuardError("workbook.unreadable",
-                             f"工作表“{name[:40]}”的数据区域从 A1 到 {where}，约 {rows * cols:,} 个单元格，"
+                             f"工作表“{_shown(name, 40)}”的数据区域从 A1 到 {where}，约 {rows * cols:,} 个单元格，"
                              f"超过上限 {MAX_GRID_CELLS:,} 个，不像是年度报告工作簿（如确为报告，请删除表格以外远处的单元格）")
 
 

@@ -319,7 +319,9 @@ def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[F
         sheets = {}
         for name in wb.sheet_names:
             sheets[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as e:  # calamine raises its own error types for broken files
+    except BaseException as e:  # calamine's own errors; a Rust panic on a corrupt file is a BaseException
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
         text = str(e)
         if "password" in text.lower() or "encrypt" in text.lower():
             raise guard.GuardError("workbook.encrypted", "工作簿已加密") from None
