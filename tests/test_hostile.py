@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -221,7 +220,8 @@ def test_a_cell_at_xfd1048576_is_refused_before_calamine_allocates(tmp_path):
 
 def test_cells_without_addresses_count_towards_the_bound(tmp_path):
     row = "<c><v>1</v></c>" * 3000
-    sheet = f'<worksheet {NS}><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1000">{row}</row></sheetData></worksheet>'
+    sheet = (f'<worksheet {NS}><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1000">{row}</row>'
+             "</sheetData></worksheet>")
     s = assert_finishes(folder_with(tmp_path, "无地址.xlsx", minimal(sheet)), tmp_path, "无地址.xlsx")
     assert any("超过上限" in m for m in s["messages"]), s
 
@@ -237,7 +237,10 @@ def test_cells_without_addresses_count_towards_the_bound(tmp_path):
 def test_an_unclosed_tag_repeated_over_300_kb_is_read_in_linear_time(tmp_path, part, tag):
     part = sheet_part("表三") if part == "sheet" else part
     piece = tag * (300_000 // len(tag))
-    data = edited(part, lambda t: t.replace("</", piece + "</", 1) if tag[1] != "c" else t.replace("</sheetData>", piece + "</sheetData>"))
+    if tag[1] == "c":  # cells: inside the sheet data
+        data = edited(part, lambda t: t.replace("</sheetData>", piece + "</sheetData>"))
+    else:
+        data = edited(part, lambda t: t.replace("</", piece + "</", 1))
     assert_finishes(folder_with(tmp_path, "未闭合.xlsx", data), tmp_path, "未闭合.xlsx")
 
 
@@ -291,12 +294,11 @@ def test_a_number_of_thousands_of_digits_is_a_finding(tmp_path, digits):
 def test_a_year_of_inf_is_read_as_no_year(tmp_path, year):
     m = members()
     names = m["xl/workbook.xml"].decode()
-    sheet, ref = re.search(r'name="META_year"[^>]*>\'?([^\'!<]+)\'?!\$?([A-Z]+)\$?(\d+)', names).group(1, 2), None
-    sheet, col = sheet
-    row = re.search(r'name="META_year"[^>]*>[^<]*\$(\d+)<', names).group(1)
+    sheet, col, row = re.search(r'name="META_year"[^>]*>\'?([^\'!<]+)\'?!\$?([A-Z]+)\$?(\d+)[:<]', names).groups()
     part = sheet_part(sheet)
     m[part] = re.sub(rf'<c r="{col}{row}"[^>]*?(/>|>.*?</c>)',
                      f'<c r="{col}{row}" t="inlineStr"><is><t>{year}</t></is></c>', m[part].decode(), 1).encode()
+    assert f"<t>{year}</t>" in m[part].decode()
     s = assert_finishes(folder_with(tmp_path, "年度.xlsx", zipped(m)), tmp_path, "年度.xlsx")
     assert s["status"] in (batch.PASS, batch.FAIL) and s["year"] in (None, 2021), s
 
@@ -376,9 +378,9 @@ def test_a_broken_trace_sheet_does_not_stop_aggregate(tmp_path):
         m = members()
         m["xl/workbook.xml"] = m["xl/workbook.xml"].decode().replace(
             "</sheets>", f'<sheet name="{TRACE_SHEET}" sheetId="99" r:id="rId99"/></sheets>').encode()
-        m["xl/_rels/workbook.xml.rels"] = m["xl/_rels/workbook.xml.rels"].decode().replace(
-            "</Relationships>", '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
-                                '2006/relationships/worksheet" Target="worksheets/trace.xml"/></Relationships>').encode()
+        rel = ('<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               'worksheet" Target="worksheets/trace.xml"/></Relationships>')
+        m["xl/_rels/workbook.xml.rels"] = m["xl/_rels/workbook.xml.rels"].decode().replace("</Relationships>", rel).encode()
         m["xl/worksheets/trace.xml"] = grid_sheet(("A4", "某县教育局"), ("A5", "某县财政局")).encode()
         m["xl/styles.xml"] = styles
         return zipped(m)

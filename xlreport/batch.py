@@ -195,7 +195,7 @@ _STUB = Report.blank("2021")
 # cannot do this: a dead worker hangs the first and breaks the second for every file.)
 
 TIME_LIMIT = float(os.environ.get("XLREPORT_TIME_LIMIT") or 120)  # seconds per file
-WORKER_MEMORY = int(float(os.environ.get("XLREPORT_WORKER_MEMORY_MB") or 2048)) * 1024 * 1024  # address space
+WORKER_MEMORY = int(float(os.environ.get("XLREPORT_WORKER_MEMORY_MB") or 1024)) * 1024 * 1024  # address space
 # a worker may add to what it inherits; past it an allocation fails (MemoryError, or a native
 # reader aborts: either way only this file's finding)
 
