@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASES = sorted((ROOT / "examples").glob("*.xlsx")) + sorted((ROOT / "workbook").glob("*.xlsx"))
 REGRESSIONS = ROOT / "tests" / "data" / "fuzz"
+XLS_BASES = sorted((REGRESSIONS / "base").glob("*.xls"))  # .xls that LibreOffice made of an example
 
 ODD_VALUES = ["", "abc", "1e400", "-1e400", "inf", "nan", "NaN", "-0", "1" * 5000, "9" * 400, "0x1F", "１２",
               " 1 ", "1,000", "1.5e3", "-", "&amp;", "&#0;", "&#x1F;", "2147483648", "-99999999999999999999",
@@ -277,10 +278,31 @@ def mutate(base: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     return data, done
 
 
+def mutate_xls(base: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
+    """A damaged .xls: bytes flipped past the OLE header, or one BIFF record's fields changed."""
+    data = bytearray(base)
+    if rng.random() < 0.5:
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(512, len(data))] = rng.randrange(256)
+        return bytes(data), ["xls_flip"]
+    starts = [m.start() for m in re.finditer(rb"[\x00-\xff]\x02\x0e\x00|\xbd\x00|\xfd\x00\x0a\x00|\xfc\x00",
+                                             bytes(data[512:]))]
+    for _ in range(rng.randint(1, 5)):
+        if not starts:
+            break
+        i = 512 + rng.choice(starts) + rng.randrange(2, 12)
+        if i + 2 <= len(data):
+            data[i:i + 2] = rng.choice([0xFFFF, 0x8000, 0x4000, 0x0100, 0]).to_bytes(2, "little")
+    return bytes(data), ["xls_record"]
+
+
 def case(seed: int, bases=None) -> tuple[str, bytes, list[str]]:
-    """Case ``seed``: (file name, bytes, mutations)."""
+    """Case ``seed``: (file name, bytes, mutations); about one in eight is an .xls."""
     bases = bases or BASES
     rng = random.Random(seed)
+    if XLS_BASES and rng.random() < 0.125:
+        data, done = mutate_xls(rng.choice(XLS_BASES).read_bytes(), rng)
+        return f"fuzz_{seed:06d}.xls", data, done
     base = rng.choice(bases)
     data, done = mutate(base.read_bytes(), rng)
     return f"fuzz_{seed:06d}.xlsx", data, done

@@ -398,13 +398,32 @@ def test_a_broken_trace_sheet_does_not_stop_aggregate(tmp_path):
     assert rollup_units(p) is None or rollup_units(p) == []
 
 
-def test_a_corrupt_xls_that_aborts_calamine_costs_only_its_file(tmp_path, capfd):
+def test_a_corrupt_xls_that_would_abort_calamine_is_refused_and_an_abort_costs_only_its_file(
+        tmp_path, monkeypatch, capfd):
     # found by fuzzing an .xls LibreOffice made of an example: calamine asks for 36 GB and aborts
     crafted = ROOT / "tests" / "data" / "fuzz" / "abort" / "calamine_abort_584.xls"
-    folder = folder_with(tmp_path, "损坏.xls", crafted.read_bytes())
-    results, code, out = check_folder(folder, tmp_path)
+    folder = folder_with(tmp_path / "1", "损坏.xls", crafted.read_bytes())
+    s = assert_finishes(folder, tmp_path / "1", "损坏.xls")
+    assert s["status"] == batch.UNREADABLE and any(f"{guard.MAX_GRID_CELLS:,}" in m for m in s["messages"]), s
+    # without the bound, the abort still costs only this file (the worker is replaced)
+    monkeypatch.setattr(guard, "xls_bounds", lambda stream: None)
+    results, code, out = check_folder(folder, tmp_path / "1")
     [f] = results["损坏.xls"].findings
     assert f["rule"] == "workbook.internal_error" and "SIGABRT" in f["message"]
     assert all(r.summary["status"] in (batch.PASS, batch.FAIL) for n, r in results.items() if n != "损坏.xls")
     assert code == 3 and len(json.loads(out.read_text(encoding="utf-8"))) == len(results)
     assert "memory allocation" not in capfd.readouterr().err  # the worker's stderr: no Rust noise
+
+
+def test_a_shared_string_table_declaring_billions_of_strings_is_refused():
+    import struct
+    sst = struct.pack("<HHii", 0x00FC, 8, 10, 2_000_000_000)
+    assert "共享字符串表" in guard.xls_bounds(sst)
+    assert guard.xls_bounds(struct.pack("<HHii", 0x00FC, 8, 10, 3)) is None
+    sheet = struct.pack("<HHIBB", 0x0085, 8, 12, 0, 0) + b"ab"  # a BOUNDSHEET: the sheet starts at 12
+    far = struct.pack("<HHHHHd", 0x0203, 14, 60000, 200, 0, 1.0)
+    assert f"{guard.MAX_GRID_CELLS:,}" in guard.xls_bounds(sheet + far)
+    declared = struct.pack("<HHIIHHH", 0x0200, 14, 0, 65536, 0, 256, 0)
+    assert "声明的数据区域" in guard.xls_bounds(sheet + declared)
+    near = struct.pack("<HHHHHd", 0x0203, 14, 30, 10, 0, 1.0) + struct.pack("<HHIIHHH", 0x0200, 14, 0, 31, 0, 11, 0)
+    assert guard.xls_bounds(sheet + near) is None

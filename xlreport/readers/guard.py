@@ -25,7 +25,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 MAX_GRID_CELLS = 2_000_000  # rows x columns of one sheet's used area, from A1 (an official table: ~1,000)
 
 __all__ = ["Verdict", "inspect", "open_zip", "GuardError", "is_lock_file", "EXCEL_SUFFIXES", "read_member",
-           "check_grid", "MAX_GRID_CELLS"]
+           "check_grid", "xls_bounds", "MAX_GRID_CELLS"]
 
 
 class GuardError(Exception):
@@ -91,6 +91,10 @@ def _ole(path: Path) -> Verdict:
                     return Verdict(None, "workbook.encrypted", "工作簿已加密")
                 if not ole.exists("Workbook") and not ole.exists("Book"):
                     return Verdict(None, "workbook.unreadable", "不是 Excel 工作簿（是其他 Office 文件）")
+                stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read(MAX_FILE_BYTES)
+            reason = xls_bounds(stream)
+            if reason is not None:
+                return Verdict(None, "workbook.unreadable", reason)
         except Exception:
             return Verdict(None, "workbook.unreadable", "文件已损坏（OLE 结构无效）")
     try:  # an .xls with a FILEPASS record (optional: msoffcrypto-tool)
@@ -101,6 +105,72 @@ def _ole(path: Path) -> Verdict:
     except Exception:
         pass  # not decidable here: the .xls reader reports what it finds
     return Verdict("xls")
+
+
+# BIFF records that give calamine a cell (row and column: two u16 at the start); MULRK's last
+# column is its last u16.  Blank cells (BLANK, MULBLANK) make no cell in calamine's grid.
+_XLS_CELLS = {0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00BD, 0x00D6, 0x0002, 0x0003, 0x0004, 0x0005,
+              0x0206, 0x0406}
+_XLS_MULRK, _XLS_EOF, _XLS_SST, _XLS_SHEET, _XLS_DIMENSIONS = 0x00BD, 0x000A, 0x00FC, 0x0085, 0x0200
+
+
+def _records(stream: bytes, pos: int):
+    """(type, body start, body end) of the BIFF records from ``pos`` to the EOF record."""
+    import struct
+
+    end = len(stream)
+    while pos + 4 <= end:
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        body, pos = pos + 4, pos + 4 + length
+        if pos > end:
+            return
+        yield typ, body, pos
+        if typ == _XLS_EOF:
+            return
+
+
+def xls_bounds(stream: bytes) -> str | None:
+    """Why calamine must not read this .xls workbook stream (None: it may).  calamine reads the
+    globals, then each sheet from the offset its BOUNDSHEET record gives, and before reading the
+    cells it reserves room for the area the sheet's DIMENSIONS record declares, sizes its grid
+    by the farthest cell and its string table by the declared count; a failed allocation
+    aborts the process (one damaged 64 KB file asked for 36 GB, another for 1.9 TB).  The same
+    walk here refuses a declared or actual area over ``MAX_GRID_CELLS`` and a string count the
+    stream cannot hold."""
+    import struct
+
+    unpack = struct.unpack_from
+    sheets = []
+    for typ, body, end in _records(stream, 0):
+        if typ == _XLS_SST and end - body >= 8:
+            count = unpack("<i", stream, body + 4)[0]
+            if count < 0 or count > len(stream):  # each string takes at least 3 bytes
+                return f"共享字符串表声明了 {count:,} 个字符串，超过文件所能容纳的数量（文件已损坏）"
+        elif typ == _XLS_SHEET and end - body >= 4:
+            sheets.append(unpack("<I", stream, body)[0])
+    for number, start in enumerate(sheets, 1):
+        rows = cols = 0
+        for typ, body, end in _records(stream, start):
+            length = end - body
+            if typ == _XLS_DIMENSIONS and length in (10, 14):
+                if length == 10:
+                    rf, rl, cf, cl = unpack("<HHHH", stream, body)
+                else:
+                    rf, rl, cf, cl = unpack("<IIHH", stream, body)
+                if rl >= 1 and cl >= 1:
+                    declared = (rl - rf if rl > rf else 2**32) * (cl - cf if cl > cf else 2**16)
+                    if declared > MAX_GRID_CELLS:
+                        return (f"第 {number} 张工作表声明的数据区域约 {declared:,} 个单元格，"
+                                f"超过上限 {MAX_GRID_CELLS:,} 个（文件可能已损坏）")
+            elif typ in _XLS_CELLS and length >= 4:
+                r, c = unpack("<HH", stream, body)
+                if typ == _XLS_MULRK and length >= 6:
+                    c = max(c, unpack("<H", stream, end - 2)[0])
+                rows, cols = max(rows, r + 1), max(cols, c + 1)
+                if rows * cols > MAX_GRID_CELLS:
+                    return (f"第 {number} 张工作表的数据区域从 A1 起 {rows:,} 行 × {cols:,} 列，"
+                            f"约 {rows * cols:,} 个单元格，超过上限 {MAX_GRID_CELLS:,} 个（文件可能已损坏）")
+    return None
 
 
 def open_zip(path) -> zipfile.ZipFile:
