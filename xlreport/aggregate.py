@@ -80,25 +80,32 @@ def sum_reports(reports: list[Report], agency: str | None = None) -> Report:
 
 
 def rollup_units(path) -> list[str] | None:
-    """The units listed in a roll-up's trace sheet (汇总来源), or None when ``path`` is no roll-up."""
+    """The units listed in a roll-up's trace sheet (汇总来源), or None when ``path`` is no roll-up
+    or cannot be read.  Read under the guard with the fast reader: only the workbook structure
+    and the trace sheet's column A, so a broken styles.xml, an entity bomb or a zip bomb
+    elsewhere in the file cannot stop the aggregation."""
     import re
     import zipfile
+    import zlib
+
+    from .readers import guard
+    from .readers.ooxml import Book, OoxmlError
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            sheets = re.findall(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', zf.read("xl/workbook.xml"))
-    except (OSError, KeyError, zipfile.BadZipFile):
+        if guard.inspect(path).kind != "xlsx":
+            return None
+        with guard.open_zip(path) as zf:
+            book = Book(zf)
+            if TRACE_SHEET not in book.sheet_names:
+                return None
+            sheet = book.sheet(TRACE_SHEET)
+            if sheet is None:
+                return None
+            rows = sorted(int(a1[1:]) for a1 in sheet.raw if re.fullmatch(r"A\d{1,7}", a1) and int(a1[1:]) >= 4)
+            values = [sheet.get_a1(f"A{r}") for r in rows]
+    except (guard.GuardError, OoxmlError, OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError):
         return None
-    if TRACE_SHEET.encode("utf-8") not in sheets:
-        return None
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True)
-    try:
-        return [str(row[0]) for row in wb[TRACE_SHEET].iter_rows(min_row=4, max_col=1, values_only=True)
-                if row and row[0] is not None]
-    finally:
-        wb.close()
+    return [str(v.value) for v in values if v is not None and v.value is not None]
 
 
 def _refuse_double_counting(units: list[dict]) -> None:
@@ -165,9 +172,10 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         raise AggregateError(f"输出文件“{output}”应以 .xlsx 结尾")
     if output.exists() and not force:
         raise AggregateError(f"文件“{output}”已存在；如需覆盖请加 --force")
+    import os  # realpath, not resolve(): a symlink loop among the files must not raise
     from .listing import collect
     files, notes, _ = collect(paths)  # __MACOSX/._* left out; .ods/.et/... are listed as not summed
-    files = [f for f in files if f.resolve() != output.resolve()]  # not last run's roll-up
+    files = [f for f in files if os.path.realpath(f) != os.path.realpath(output)]  # not last run's roll-up
     reports, units, failed = [], [], []
     for path, reason in notes:
         failed.append({"file": str(path), "agency": None, "year": None, "format": None, "errors": 1, "warnings": 0,

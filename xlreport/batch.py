@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import re
 import sys
+import time
 import unicodedata
+from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .engine import Finding, check
@@ -30,7 +34,7 @@ from .rules import ERROR, WARNING
 PASS, FAIL, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
 
 __all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "match_previous", "PASS", "FAIL",
-           "UNREADABLE", "SKIPPED"]
+           "UNREADABLE", "SKIPPED", "INTERNAL_ERROR", "has_internal_error"]
 
 listed = guard.listed
 
@@ -43,13 +47,51 @@ def check_workbook(path, previous=None) -> tuple[Report | None, list[Finding]]:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
         return None, [_guard_finding(e)]
+    except _FAILURES as e:  # a defect of ours: this file's finding, never a traceback
+        _reraise(e)
+        return None, [internal_finding(describe_error(e))]
     prev = previous
     if previous is not None and not isinstance(previous, Report):
-        try:
-            prev, _ = read_workbook(previous)
-        except guard.GuardError:
-            prev = None
-    return report, findings + check(report, prev)
+        prev = _read_previous(previous)
+    try:
+        return report, findings + check(report, prev)
+    except _FAILURES as e:
+        _reraise(e)
+        return None, [internal_finding(describe_error(e))]
+
+
+INTERNAL_ERROR = "workbook.internal_error"
+_FAILURES = BaseException  # with a Rust panic from a reading library (pyo3's PanicException: no Exception)
+
+
+def _reraise(e: BaseException) -> None:
+    if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise e
+
+
+def internal_finding(error: str) -> Finding:
+    """The finding of a file whose reading or checking failed on our side (``error``: what happened)."""
+    return rule_finding(INTERNAL_ERROR, error=error)
+
+
+def describe_error(e: BaseException) -> str:
+    """An exception as said in a finding: its class and the start of its message."""
+    text = " ".join(str(e).split())
+    if isinstance(e, MemoryError):
+        return "内存不足（MemoryError）"
+    if isinstance(e, RecursionError):
+        return "嵌套过深（RecursionError）"
+    return f"{type(e).__name__}: {text[:120]}" if text else type(e).__name__
+
+
+def _read_previous(path):
+    """Last year's report, or None when it cannot be read (its own check says why)."""
+    try:
+        report, _ = read_workbook(path)
+    except _FAILURES as e:  # GuardError or a defect: the comparison with last year is skipped
+        _reraise(e)
+        return None
+    return report
 
 
 def _guard_finding(e: guard.GuardError) -> Finding:
@@ -97,26 +139,13 @@ def _result(path, previous_map, want_json, want_report) -> Result:
     try:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
-        f = _guard_finding(e)
         status = SKIPPED if e.rule in ("workbook.lock_file", "workbook.check_result") else UNREADABLE
-        summary = {"file": path, "agency": None, "year": None, "format": None,
-                   "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
-        rows = [{**row, "format": None} for row in finding_rows(_STUB, [f], file=path)]
-        rows = [{**r, "agency": None, "year": None} for r in rows]
-        inter = None
-        if want_json:
-            inter = {"schema": INTERCHANGE_SCHEMA, "file": path, "agency": None, "year": None, "format": None,
-                     "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
-                     "findings": [f.to_dict()]}
-        return Result(summary, rows, inter)
+        return _unread(path, _guard_finding(e), status, want_json)
     previous, prev_path, note = None, None, None
     if previous_map:
         prev_path, note = match_previous(previous_map, report, path)
         if prev_path is not None:
-            try:
-                previous, _ = read_workbook(prev_path)
-            except guard.GuardError:
-                previous = None
+            previous = _read_previous(prev_path)
         findings = findings + ([note] if note is not None else [])
     findings = findings + check(report, previous)
     errors = sum(f.severity == ERROR for f in findings)
@@ -134,9 +163,45 @@ def _result(path, previous_map, want_json, want_report) -> Result:
     return Result(summary, finding_rows(report, findings, file=path, previous=prev_path), inter)
 
 
+def _unread(path: str, f: Finding, status: str, want_json: bool) -> Result:
+    """The result of a file that gave no report: its one finding."""
+    summary = {"file": path, "agency": None, "year": None, "format": None,
+               "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
+    rows = [{**row, "format": None} for row in finding_rows(_STUB, [f], file=path)]
+    rows = [{**r, "agency": None, "year": None} for r in rows]
+    inter = None
+    if want_json:
+        inter = {"schema": INTERCHANGE_SCHEMA, "file": path, "agency": None, "year": None, "format": None,
+                 "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
+                 "findings": [f.to_dict()]}
+    return Result(summary, rows, inter)
+
+
+def _failed(path, error: str, want_json: bool = False) -> Result:
+    """The result of a file whose check failed on our side: an exception, a dead worker, the time limit."""
+    return _unread(str(path), internal_finding(error), UNREADABLE, want_json)
+
+
+def has_internal_error(result: Result) -> bool:
+    """Whether this file's check failed on our side (the exit code 3 of the commands)."""
+    return any(f["rule"] == INTERNAL_ERROR for f in result.findings)
+
+
 _STUB = Report.blank("2021")
 
 # -- worker processes ----------------------------------------------------------------------------
+#
+# Each file is read and checked in a worker process the batch controls, so that nothing one file
+# does can stop the batch: an exception becomes the file's finding (``workbook.internal_error``),
+# and a worker that dies (a native library aborting on a crafted file) or spends more than
+# ``TIME_LIMIT`` seconds on one file is killed and replaced; that file gets the finding and the
+# rest of its chunk goes to the new worker.  (``multiprocessing.Pool`` and ``ProcessPoolExecutor``
+# cannot do this: a dead worker hangs the first and breaks the second for every file.)
+
+TIME_LIMIT = float(os.environ.get("XLREPORT_TIME_LIMIT") or 120)  # seconds per file
+WORKER_MEMORY = int(float(os.environ.get("XLREPORT_WORKER_MEMORY_MB") or 1024)) * 1024 * 1024  # address space
+# a worker may add to what it inherits; past it an allocation fails (MemoryError, or a native
+# reader aborts: either way only this file's finding)
 
 _STATE: dict = {}
 
@@ -144,14 +209,13 @@ _STATE: dict = {}
 def _init(previous_map, want_json, want_report, worker=False):
     _STATE.update(previous_map=previous_map, want_json=want_json, want_report=want_report)
     if worker:
-        # A forked worker inherits its parent's objects (a notebook's data frames, say): keep the
-        # cyclic garbage collector from walking them again and again, which would also copy their
-        # memory pages.  The checker itself makes no reference cycles worth collecting often.
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
+        _worker_gc()
 
 
 def _worker_gc():
+    # A forked worker inherits its parent's objects (a notebook's data frames, say): keep the
+    # cyclic garbage collector from walking them again and again, which would also copy their
+    # memory pages.  The checker itself makes no reference cycles worth collecting often.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
 
@@ -168,6 +232,10 @@ def _agency_of(path):
     return str(path), agency_key(report.agency, path), report.year
 
 
+def _no_agency(path, error):
+    return str(path), None, None
+
+
 def _context():
     methods = mp.get_all_start_methods()
     return mp.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
@@ -177,28 +245,230 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _map(func, items, workers, initargs=(), chunksize=None):
-    """``func`` over ``items`` in order: in this process for few items or one worker, else in a pool."""
+def _signal_name(code: int) -> str:
+    import signal
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"信号 {-code}"
+
+
+def _limit_memory(extra: int) -> None:
+    try:
+        import resource
+        with open("/proc/self/statm") as fh:
+            vms = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = vms + extra
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft == resource.RLIM_INFINITY or want < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: no limit, the time limit still holds
+        pass
+
+
+def _serve(conn, slot, progress, func, on_error, init, initargs, memory):
+    """A worker: chunks of (index, item) in; lists of (index, result) out, in order, at the end
+    of each chunk (and every half second).  Before each item it writes the item's index and the
+    time into its ``progress`` slot (shared memory, no system call), so the parent knows which
+    file a worker was on when it died or overran the time limit."""
+    import faulthandler
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    faulthandler.disable()  # a native abort is reported as the file's finding, not as a stack dump
+    if not os.environ.get("XLREPORT_DEBUG"):  # nor a Rust panic's backtrace: the finding says it
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
+    if memory:
+        _limit_memory(memory)
+    if init is not None:
+        init(*initargs)
+    clock = time.monotonic
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        out = []
+        flushed = clock()
+        for index, item in chunk:
+            progress[2 * slot] = index
+            progress[2 * slot + 1] = now = clock()
+            try:
+                res = func(item)
+            except _FAILURES as e:  # with a Rust panic (pyo3's PanicException is no Exception)
+                _reraise(e)
+                res = on_error(item, describe_error(e))
+            out.append((index, res))
+            if now - flushed > 0.5:
+                _send(conn, out, on_error, chunk)
+                out, flushed = [], clock()
+        progress[2 * slot + 1] = 0.0
+        if not _send(conn, out, on_error, chunk):
+            return
+
+
+def _send(conn, out, on_error, chunk) -> bool:
+    try:
+        conn.send(out)
+    except (BrokenPipeError, EOFError):
+        return False
+    except Exception:  # a result that cannot be sent (pickled): each on its own, the bad ones as findings
+        items = dict(chunk)
+        for index, res in out:
+            try:
+                conn.send([(index, res)])
+            except (BrokenPipeError, EOFError):
+                return False
+            except Exception as e:
+                conn.send([(index, on_error(items[index], describe_error(e)))])
+    return True
+
+
+class _Worker:
+    def __init__(self, ctx, slot, progress, func, on_error, init, initargs, memory):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.slot, self.progress = slot, progress
+        progress[2 * slot], progress[2 * slot + 1] = -1, 0.0
+        self.proc = ctx.Process(target=_serve, args=(child, slot, progress, func, on_error, init, initargs, memory),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+        self.items: deque = deque()  # (index, item) sent and not yet answered, in order
+        self.given = 0.0
+
+    def give(self, chunk, now):
+        self.items.extend(chunk)
+        self.given = now
+        try:
+            self.conn.send(chunk)
+        except OSError:  # the worker has died meanwhile: found dead on the next round
+            pass
+
+    def current(self):
+        """(index of the item the worker is on or was on when it stopped, when it started it)."""
+        return int(self.progress[2 * self.slot]), self.progress[2 * self.slot + 1]
+
+    def stop(self, kill=False):
+        if not kill and self.proc.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.proc.join(2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+def _map(func, items, workers, initargs=(), chunksize=None, on_error=None, time_limit=None):
+    """``func`` over ``items``, yielding in order.  In worker processes (one file cannot stop the
+    others; see above), except on platforms without fork for one worker or few items, where an
+    exception still becomes ``on_error(item, error)``."""
     items = list(items)
-    if workers <= 1 or len(items) < 16:
-        _init(*initargs) if initargs else None
+    on_error = on_error or _failed
+    init = _init if initargs else None
+    ctx = _context()
+    if not items:
+        return
+    if ctx.get_start_method() != "fork" and (workers <= 1 or len(items) < 16):
+        init(*initargs) if init else None
         try:
             for item in items:
-                yield func(item)
+                try:
+                    res = func(item)
+                except _FAILURES as e:
+                    _reraise(e)
+                    res = on_error(item, describe_error(e))
+                yield res
         finally:
             _STATE.clear()
         return
-    chunk = chunksize or max(1, min(64, len(items) // (workers * 8) or 1))
-    initializer = _init if initargs else _worker_gc
-    with _context().Pool(workers, initializer=initializer, initargs=(*initargs, True) if initargs else ()) as pool:
-        yield from pool.imap(func, items, chunksize=chunk)
+    limit = TIME_LIMIT if time_limit is None else time_limit
+    n = max(1, min(workers, len(items)))
+    chunk = chunksize or max(1, min(64, len(items) // (n * 8) or 1))
+    indexed = list(enumerate(items))
+    pending = deque(indexed[i:i + chunk] for i in range(0, len(indexed), chunk))
+    progress = ctx.RawArray("d", 2 * n)
+    wargs = (progress, func, on_error, _init if initargs else _worker_gc, (*initargs, True) if initargs else (),
+             WORKER_MEMORY)
+    pool = [_Worker(ctx, i, *wargs) for i in range(n)]
+    done: dict = {}
+    next_out = 0
+    try:
+        while next_out < len(items):
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if not w.items and pending:
+                    if not w.proc.is_alive():
+                        w.stop(kill=True)
+                        pool[i] = w = _Worker(ctx, i, *wargs)
+                    w.give(pending.popleft(), now)
+            busy = [w for w in pool if w.items]
+            starts = [max(w.current()[1], w.given) for w in busy]
+            wait_for = max(0.0, min(starts) + limit - now) + 0.01
+            mp_connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=wait_for)
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if not w.items:
+                    continue
+                dead = False
+                try:
+                    while w.items and w.conn.poll():
+                        for index, out in w.conn.recv():
+                            done[index] = out
+                            if w.items and w.items[0][0] == index:
+                                w.items.popleft()
+                except (EOFError, OSError):
+                    dead = True
+                if not w.items:
+                    continue
+                at, started = w.current()
+                if dead or not w.proc.is_alive():
+                    w.proc.join(1)
+                    code = w.proc.exitcode
+                    why = ("检查进程异常终止（" + (_signal_name(code) if code is not None and code < 0
+                                                else f"退出码 {code}") + "，可能是读取库无法处理此文件）")
+                elif started and now - max(started, w.given) > limit:
+                    why = f"超过单个文件的处理时间上限 {limit:g} 秒，已中止"
+                else:
+                    continue
+                rest = list(w.items)
+                w.items.clear()
+                w.stop(kill=True)
+                pool[i] = _Worker(ctx, i, *wargs)
+                culprit = next((k for k, (index, _) in enumerate(rest) if index == at), None)
+                if culprit is None and len(rest) > 1:  # died before it began an item: one by one
+                    pending.extendleft([x] for x in reversed(rest))
+                    continue
+                culprit = culprit or 0
+                index, item = rest[culprit]
+                done[index] = on_error(item, why)
+                # the items before it were done but their results went with the worker: again
+                again = rest[:culprit] + rest[culprit + 1:]
+                if again:
+                    pending.appendleft(again)
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+    finally:
+        for w in pool:
+            w.stop(kill=bool(w.items))
 
 
 def previous_map(previous_dir, workers: int = 1) -> dict[str, list[tuple[str, int | None]]]:
     """Agency key -> every workbook of that unit in ``previous_dir``: (path, report year)."""
     out: dict[str, list[tuple[str, int | None]]] = {}
     paths = [p for p in guard.listed([previous_dir]) if not guard.is_lock_file(p)]
-    for path, key, year in _map(_agency_of, paths, workers):
+    for path, key, year in _map(_agency_of, paths, workers, on_error=_no_agency):
         if key is not None:
             out.setdefault(key, []).append((path, year))
     return out
@@ -229,12 +499,15 @@ def match_previous(pmap, report, path) -> tuple[str | None, Finding | None]:
 
 
 def iter_results(paths, previous_dir=None, workers: int | None = None, want_json: bool = False,
-                 want_report: bool = False):
-    """Yield a ``Result`` per workbook under ``paths`` (files or folders), in order."""
+                 want_report: bool = False, time_limit: float | None = None):
+    """Yield a ``Result`` per workbook under ``paths`` (files or folders), in order.  A file whose
+    check fails on our side (an exception, a crash of a reading library, more than ``time_limit``
+    seconds: default ``TIME_LIMIT``) gets a ``workbook.internal_error`` finding; the batch goes on."""
     workers = default_workers() if workers is None else max(1, int(workers))
     files = guard.listed(paths)
     pmap = previous_map(previous_dir, workers) if previous_dir else {}
-    yield from _map(_work, [str(p) for p in files], workers, initargs=(pmap, want_json, want_report))
+    yield from _map(_work, [str(p) for p in files], workers, initargs=(pmap, want_json, want_report),
+                    on_error=partial(_failed, want_json=want_json), time_limit=time_limit)
 
 
 def check_paths(paths, previous_dir=None, workers: int | None = None):

@@ -83,6 +83,28 @@ def main(argv=None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as e:  # a defect of ours: exit 3, never 1 ("a report has errors") with a traceback
+        return internal_error(e)
+
+
+INTERNAL_EXIT = 3
+
+
+def internal_error(e: BaseException) -> int:
+    """Say an unexpected exception in Chinese (the traceback only with XLREPORT_DEBUG=1); exit code 3."""
+    import os
+    import traceback
+
+    text = " ".join(str(e).split())[:200]
+    try:
+        print(f"内部错误：{type(e).__name__}{'：' + text if text else ''}。这是 xlreport 的问题，不是报告的问题；"
+              "请把所用的命令、文件和这条消息发给 xlreport 的维护者"
+              "（设置环境变量 XLREPORT_DEBUG=1 可显示详细的出错位置）。", file=sys.stderr)
+        if os.environ.get("XLREPORT_DEBUG"):
+            traceback.print_exception(e, file=sys.stderr)
+    except Exception:  # pragma: no cover - stderr itself is gone
+        pass
+    return INTERNAL_EXIT
 
 
 if __name__ == "__main__":

@@ -218,6 +218,9 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
               "请只保留一份"),
     CheckRule("workbook.label_missing", "表格标签未找到", ERROR,
               "{table}中未找到：{labels}（请按官方表格的行列标题填写）"),
+    CheckRule("workbook.internal_error", "检查程序内部错误", ERROR,
+              "检查此文件时发生内部错误（{error}），本文件未能检查，其他文件不受影响；"
+              "这是 xlreport 的问题，不是报告的问题：请把此文件和这条消息发给 xlreport 的维护者"),
 )
 
 RULES.update({r.id: r for r in WORKBOOK_RULES})

@@ -65,7 +65,7 @@ class Names:
 
 
 def run(args) -> int:
-    from ..batch import FAIL, PASS, SKIPPED, UNREADABLE, iter_results
+    from ..batch import FAIL, PASS, SKIPPED, UNREADABLE, has_internal_error, iter_results
     from ..exports import FORMATS, ExportError, ResultWriter
     from ..listing import collect, note_results
     from ..output import OutputError, check_target
@@ -120,7 +120,7 @@ def run(args) -> int:
             status[s["status"]] += 1
             errors += s["errors"]
             warnings += s["warnings"]
-            internal += any(f["rule"] == "workbook.internal_error" for f in r.findings)
+            internal += has_internal_error(r)
             if args.quiet:
                 if (s["status"] != PASS or len(rows) < 30) and len(rows) < QUIET_ROWS:
                     rows.append((s, _first_error(r.findings, s["status"] == SKIPPED)))

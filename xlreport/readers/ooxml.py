@@ -63,20 +63,27 @@ class Sheet:
         return out
 
 
-_SHEET = re.compile(r"<sheet\b([^>]*)/?>")
-_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-_REL = re.compile(r"<Relationship\b([^>]*)/?>")
-_DEFNAME = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+# Every pattern here runs in linear time on any input, so a crafted part cannot make the scan
+# quadratic: a tag's attributes are ``[^<>]*`` (they stop at the next tag, where well-formed XML
+# has no ``<`` inside a tag), attribute names start where a name starts, and the patterns that
+# span an element (``<si>…</si>``, ``<c>…</c>``) only run on the text before the last closing tag,
+# so each start finds its end.
+_SHEET = re.compile(r"<sheet\b([^<>]*)>")
+_ATTR = re.compile(r'(?<![\w:])([\w:]+)="([^"<]*)"')
+_REL = re.compile(r"<Relationship\b([^<>]*)>")
+_DEFNAME = re.compile(r"<definedName\b([^<>]*)>([^<]*)</definedName>")
 _SI = re.compile(r"<si>(.*?)</si>|<si/>", re.S)
-_T = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>")
-_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_T = re.compile(r"<t(?:\s[^<>]*)?>([^<]*)</t>")
+_CELL = re.compile(r"<c\b([^<>]*?)(?:/>|>(.*?)</c>)", re.S)
+_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"([^<>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL_EMPTY = re.compile(r"<c\b([^<>]*?)/>")
 _A1 = re.compile(r"([A-Z]+)(\d+)$")
 _R = re.compile(r'\br="([A-Z]+)(\d+)"')
 _TYPE = re.compile(r'\bt="(\w+)"')
 _V = re.compile(r"<v>([^<]*)</v>")
-_F = re.compile(r"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
-_PROTECTION = re.compile(r"<sheetProtection\b([^>]*)/?>")
+_F = re.compile(r"<f\b[^<>]*?(?:/>|>([^<]*)</f>)")
+_PROTECTION = re.compile(r"<sheetProtection\b([^<>]*)>")
+_LONG_NUMBER = re.compile(r"<v>[-+]?\d{%d}" % 300)
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
@@ -102,16 +109,54 @@ def parse_range(text: str):
     return sheet, r1, c1, r2, c2
 
 
+MAX_SHEETS = 255  # sheets in one workbook (a report has about ten)
+MAX_NAMES = 10_000  # defined names in one workbook (the template has about a hundred)
+MAX_DIGITS = 300  # digits of one number (a double has at most 309: more is no Excel number)
+
+
 def _number(text: str):
     if text.isdigit():
+        if len(text) > MAX_DIGITS:
+            raise OoxmlError(f"单元格数值“{_shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
         return int(text)
     try:
         f = float(text)
     except ValueError:
         return text
     if f.is_integer() and "e" not in text.lower() and "." not in text:
+        if len(text) > MAX_DIGITS + 1:
+            raise OoxmlError(f"单元格数值“{_shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
         return int(text)
     return f
+
+
+def _shown(text: str, limit: int) -> str:
+    """A name from the file as a message may show it: control characters (terminal escapes, what
+    an .xlsx cannot hold) as U+FFFD, at most ``limit`` characters."""
+    out = "".join("\ufffd" if (ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 or 0xd800 <= ord(ch) < 0xe000
+                                or ch in "\ufffe\uffff") else ch for ch in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
+def _text(data: bytes, part: str) -> str:
+    """A part's XML as text: UTF-8 (as the standard requires), without a DOCTYPE (entities)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise OoxmlError(f"部件“{_shown(part, 60)}”不是 UTF-8 编码（第 {e.start} 字节），无法读取") from None
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise OoxmlError(f"部件“{_shown(part, 60)}”含有 DOCTYPE 或实体声明（Excel 不会写入，可能是实体炸弹），已拒绝读取")
+    return text
+
+
+def _closed(text: str, close: str) -> tuple[str, str]:
+    """(text up to and with the last ``close`` tag, the rest): every open tag in the first part
+    finds a closing one after it, so a lazy pattern over it never rescans (linear time)."""
+    end = text.rfind(close)
+    if end < 0:
+        return "", text
+    end += len(close)
+    return text[:end], text[end:]
 
 
 _STRUCTURES: dict = {}
@@ -133,17 +178,35 @@ def _structure(wb: str, rels: str):
         a = dict(_ATTR.findall(m.group(1)))
         name = unescape(a.get("name", ""))
         rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
+        if name in states:
+            raise OoxmlError(f"工作簿结构无效：工作表名称“{_shown(name, 40)}”重复")
         names.append(name)
+        if len(names) > MAX_SHEETS:
+            raise OoxmlError(f"工作簿的工作表超过上限 {MAX_SHEETS} 张，不像是年度报告工作簿")
         states[name] = a.get("state", "visible")
         if rid in targets:
             paths[name] = targets[rid]
+    seen = {}
+    for name, part in paths.items():
+        if part in seen:
+            raise OoxmlError(f"工作簿结构无效：工作表“{_shown(seen[part], 40)}”和“{_shown(name, 40)}”指向同一部件“{_shown(part, 60)}”"
+                             "（每张工作表只能有自己的部件）")
+        seen[part] = name
     defined = {}
     for m in _DEFNAME.finditer(wb):
         a = dict(_ATTR.findall(m.group(1)))
         if "localSheetId" in a:
             continue
         defined[unescape(a.get("name", ""))] = unescape(m.group(2))
+        if len(defined) > MAX_NAMES:
+            raise OoxmlError(f"工作簿的定义名称超过上限 {MAX_NAMES} 个，不像是年度报告工作簿")
     return tuple(names), states, paths, defined
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, inflated no further than its declared size (``guard.read_member``)."""
+    from .guard import read_member
+    return read_member(zf, name)
 
 
 class Book:
@@ -153,17 +216,14 @@ class Book:
     def __init__(self, zf: zipfile.ZipFile):
         self.zf = zf
         try:
-            wb = zf.read("xl/workbook.xml")
-            rels = zf.read("xl/_rels/workbook.xml.rels")
+            wb = _read(zf, "xl/workbook.xml")
+            rels = _read(zf, "xl/_rels/workbook.xml.rels")
         except KeyError as e:
             raise OoxmlError(f"不是 Excel 工作簿（缺少 {e.args[0] if e.args else '工作簿部件'}）") from None
         key = (wb, rels)
         parsed = _STRUCTURES.get(key)
         if parsed is None:  # workbooks from one template share these parts byte for byte
-            try:
-                parsed = _structure(wb.decode("utf-8"), rels.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise OoxmlError("工作簿结构无法识别（编码错误）") from None
+            parsed = _structure(_text(wb, "xl/workbook.xml"), _text(rels, "xl/_rels/workbook.xml.rels"))
             if len(_STRUCTURES) > 256:
                 _STRUCTURES.clear()
             _STRUCTURES[key] = parsed
@@ -178,20 +238,27 @@ class Book:
     def strings(self) -> list[str]:
         if self._strings is None:
             try:
-                data = self.zf.read("xl/sharedStrings.xml").decode("utf-8")
+                data = _text(_read(self.zf, "xl/sharedStrings.xml"), "xl/sharedStrings.xml")
             except KeyError:
                 data = ""
-            self._strings = [unescape("".join(_T.findall(m.group(1) or ""))) for m in _SI.finditer(data)]
+            head, tail = _closed(data, "</si>")
+            strings = [unescape("".join(_T.findall(m.group(1) or ""))) for m in _SI.finditer(head)]
+            strings += [""] * tail.count("<si/>")
+            self._strings = strings
         return self._strings
 
     def sheet_xml(self, name: str) -> str | None:
+        """A sheet's XML; None when the workbook has no sheet ``name``, ``OoxmlError`` when it
+        lists the sheet but its part is missing."""
+        if name not in self.states:
+            return None
         path = self._paths.get(name)
         if path is None:
-            return None
+            raise OoxmlError(f"工作表“{_shown(name, 40)}”没有对应的部件（工作簿关系表损坏）")
         try:
-            return self.zf.read(path).decode("utf-8")
+            return _text(_read(self.zf, path), path)
         except KeyError:
-            return None
+            raise OoxmlError(f"工作表“{_shown(name, 40)}”的部件“{_shown(path, 60)}”缺失（文件不完整）") from None
 
     def sheet(self, name: str, rows: tuple[int, int] | None = None) -> Sheet | None:
         """The cells of sheet ``name`` (None when the workbook has no such sheet).  With
@@ -208,13 +275,22 @@ class Book:
             body = xml[a if a > 0 else start:b if b > 0 else end]
         else:
             body = xml[start:end] if start >= 0 and end > start else ""
-        found = _CELL_FAST.findall(body)
-        if len(found) != body.count("<c ") + body.count("<c>"):  # attributes in another order
+        m = _LONG_NUMBER.search(body)
+        if m is not None:
+            raise OoxmlError(f"工作表“{_shown(name, 40)}”有超过上限 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
+        head, tail = _closed(body, "</c>")
+        found = _CELL_FAST.findall(head)
+        if len(found) != head.count("<c ") + head.count("<c>"):  # attributes in another order
             found = []
-            for m in _CELL.finditer(body):
+            for m in _CELL.finditer(head):
                 rm = _R.search(m.group(1))
                 if rm is not None:
                     found.append((rm.group(1) + rm.group(2), m.group(1), m.group(2) or ""))
+        if "<c" in tail:  # after the last </c>: only empty cells
+            for m in _CELL_EMPTY.finditer(tail):
+                rm = _R.search(m.group(1))
+                if rm is not None:
+                    found.append((rm.group(1) + rm.group(2), m.group(1), ""))
         raw = {a1: (attrs, inner) for a1, attrs, inner in found}
         protected = False
         pm = _PROTECTION.search(xml, end if end > 0 else 0)
@@ -245,6 +321,9 @@ class Book:
             return XCell(None, "n", formula)
         if t == "s":
             strings = self.strings
+            v = v.strip()
+            if not v.isdigit() or len(v) > 9:
+                raise OoxmlError(f"共享字符串编号“{_shown(v, 20)}”无效（应为非负整数），工作簿已损坏")
             i = int(v)
             return XCell(strings[i] if 0 <= i < len(strings) else "", "s", formula)
         if t == "str":
@@ -262,6 +341,9 @@ class Book:
             return []
         nrows = max(r for r, _ in sh.cells)
         ncols = max(c for _, c in sh.cells)
+        from .guard import MAX_GRID_CELLS
+        if nrows * ncols > MAX_GRID_CELLS:
+            raise OoxmlError(f"工作表“{_shown(name, 40)}”的数据区域约 {nrows * ncols:,} 个单元格，超过上限 {MAX_GRID_CELLS:,} 个")
         rows = [[None] * ncols for _ in range(nrows)]
         for (r, c), cell in sh.cells.items():
             rows[r - 1][c - 1] = cell.value

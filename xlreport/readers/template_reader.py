@@ -300,7 +300,7 @@ def _year(v) -> int | None:
         return None
     try:
         y = int(float(str(v).strip().removesuffix("年").removesuffix("年度")))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year of "inf"
         return None
     return y if 2008 <= y <= 2100 else None
 
@@ -311,13 +311,17 @@ CHECK_RESULT_SHEETS = {"检查结果", "问题清单"}  # the sheets of ``xlrepo
 
 
 def _read_other(path: Path, book: Book | None, fmt_hint) -> tuple[Report, list[Finding]]:
+    if book is not None:
+        guard.check_grid(book)  # before calamine allocates a grid: one far cell would be billions
     try:
         from python_calamine import CalamineWorkbook
         wb = CalamineWorkbook.from_path(str(path))
         sheets = {}
         for name in wb.sheet_names:
             sheets[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as e:  # calamine raises its own error types for broken files
+    except BaseException as e:  # calamine's own errors; a Rust panic on a corrupt file is a BaseException
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
         text = str(e)
         if "password" in text.lower() or "encrypt" in text.lower():
             raise guard.GuardError("workbook.encrypted", "工作簿已加密") from None
