@@ -348,10 +348,32 @@ class FormatError(ValueError):
     """A bad format version or report year; the message is Chinese."""
 
 
+YEAR_RANGE_TEXT = f"应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份"
+
+
+def parse_year(value) -> int | None:
+    """A report year as a cell or a clerk writes it (2024, 2024.0, "2024", "2024年", "2024年度"),
+    None unless it is a whole year from MIN_YEAR to MAX_YEAR."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        y = value
+    else:
+        text = str(value).strip().removesuffix("年度").removesuffix("年").strip()
+        try:
+            y = float(text) if text else None
+        except ValueError:
+            return None
+    if y is None or not (MIN_YEAR <= y <= MAX_YEAR) or y != int(y):  # also NaN
+        return None
+    y = int(y)
+    return y if MIN_YEAR <= y <= MAX_YEAR else None
+
+
 def version_for_year(year: int) -> str:
     """The format version that applies to a report year (2021 from report year 2021 on)."""
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise FormatError(f"报告年度“{year}”不是有效年份（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）")
+        raise FormatError(f"报告年度“{year}”不是有效年份（{YEAR_RANGE_TEXT}）")
     best = max((v for v, first in FIRST_YEAR.items() if first <= year), key=FIRST_YEAR.get, default="2019")
     return best
 

@@ -13,11 +13,75 @@ Selectors expand to several ids: ``@inputs`` (every input on that axis) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .formats import FORMATS, RESULT, Block, Format, Table
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+
+
+@dataclass(frozen=True)
+class CellRef:
+    key: str
+    label: str  # official labels, e.g. 表三「（一）予以公开」自然人
+    address: str | None = None  # 表三!D7, when the report came from a sheet
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    cells: tuple[CellRef, ...] = ()
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    table: str | None = None
+    where: str | None = None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.expected is None or self.actual is None:
+            return None
+        return self.actual - self.expected
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        from .values import plain
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "table": self.table,
+            "cells": [{"key": c.key, "label": c.label, "address": c.address} for c in self.cells],
+            "expected": plain(self.expected),
+            "actual": plain(self.actual),
+            "difference": plain(self.difference),
+        }
+
+
+def labelled_cells(refs) -> str:
+    """Cells named for a message as a clerk reads them: official label and address."""
+    return "、".join(f"{r.label}（{r.address}）" if r.address else r.label for r in refs)
+
+
+class _Builds:
+    """``rule.finding(...)``: a finding of this rule with its message filled in."""
+
+    def finding(self, refs=(), *, table: str | None = None, where: str | None = None,
+                numbers: tuple = (None, None), **fields) -> Finding:
+        """``table``/``where`` also fill the message's ``{table}`` (表三) and ``{where}`` unless given;
+        ``numbers``: (expected, actual) of a sum or value finding."""
+        expected, actual = numbers
+        if table is not None:
+            fields.setdefault("table", f"表{table}")
+        if where is not None:
+            fields.setdefault("where", where)
+        return Finding(self.id, self.severity, self.message.format(**fields), tuple(refs),
+                       expected=expected, actual=actual, table=table, where=where)
 
 
 @dataclass(frozen=True)
@@ -28,7 +92,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class SumRule:
+class SumRule(_Builds):
     id: str
     title: str  # short Chinese name, used in summaries and the 校验 sheet
     severity: str
@@ -44,7 +108,7 @@ class SumRule:
 
 
 @dataclass(frozen=True)
-class CheckRule:
+class CheckRule(_Builds):
     """A rule whose logic is a named check in the engine (values, blanks, text, layout)."""
 
     id: str
@@ -94,7 +158,7 @@ CHECK_RULES: tuple[CheckRule, ...] = (
     CheckRule("value.integer", "数值应为整数", ERROR, "{label}（{address}）为{value}，应为{kind}"),
     CheckRule("value.decimals", "金额小数位过多", ERROR, "{label}（{address}）为{value}，应为{kind}"),
     CheckRule("value.blank", "空白单元格", WARNING,
-              "{where}有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
+              "{table}「{where}」有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
     CheckRule("table.missing", "表格缺失", ERROR, "缺少{table}（{title}）"),
     CheckRule("layout.mixed", "表格版本混用", WARNING,
               "{table}使用{used}版格式，其余表格为{version}版格式"),
@@ -208,3 +272,8 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
 )
 
 RULES.update({r.id: r for r in WORKBOOK_RULES})
+
+
+def rule_finding(rule_id: str, refs=(), table: str | None = None, where: str | None = None, **fields) -> Finding:
+    """``RULES[rule_id].finding(...)``, for callers that hold a rule id."""
+    return RULES[rule_id].finding(refs, table=table, where=where, **fields)

@@ -33,8 +33,8 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, get_format
-from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, col_letter,
-                     layout)
+from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
+                     col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
 from .output import OutputError, check_target, write_atomic
 from .rules import RULES, Instance, instances, rules_for
@@ -131,35 +131,6 @@ def definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     return defs
 
 
-def _a1(place: Place, sheet) -> str:
-    """``sheet``: True for ``'表三'!$D$5``, "abs" for ``$D$5``, False for ``D5``."""
-    if sheet == "abs":
-        return f"${col_letter(place.col)}${place.row}"
-    return place.ref if sheet else place.a1
-
-
-def _ranges(places: list[Place], sheet: bool) -> list[str]:
-    """References for places, merging runs of adjacent cells (one row or one column) into ranges."""
-    out, i = [], 0
-    while i < len(places):
-        p, j = places[i], i
-        for dr, dc in ((0, 1), (1, 0)):
-            j = i
-            while j + 1 < len(places) and places[j + 1].sheet == p.sheet \
-                    and places[j + 1].row == places[j].row + dr and places[j + 1].col == places[j].col + dc:
-                j += 1
-            if j > i:
-                break
-        if j > i:
-            q = places[j]
-            first = _a1(p, sheet)
-            out.append(f"{first}:{_a1(q, 'abs' if sheet else False)}")
-        else:
-            out.append(_a1(p, sheet))
-        i = j + 1
-    return out
-
-
 class Formulas:
     """Formula text for one format's layout; ``sheet`` adds sheet names (for other sheets)."""
 
@@ -167,7 +138,7 @@ class Formulas:
         self.fmt, self.lay, self.defs = fmt, lay, definitions(fmt)
 
     def ref(self, key: str, sheet: bool) -> str:
-        return _a1(self.lay.places[key], sheet)
+        return a1_ref(self.lay.places[key], sheet)
 
     def effective(self, key: str, sheet: bool) -> str:
         """A cell as the engine sees it: a blank total counts as its derived sum."""
@@ -185,12 +156,12 @@ class Formulas:
                 if s != sign:
                     continue
                 if key in self.defs:
-                    args += _ranges(run, sheet)
+                    args += ranges(run, sheet)
                     run = []
                     args.append(self.effective(key, sheet))
                 else:
                     run.append(self.lay.places[key])
-            args += _ranges(run, sheet)
+            args += ranges(run, sheet)
             if args:
                 parts.append(("-" if sign < 0 else "") + f"SUM({','.join(args)})")
         if not parts:
@@ -201,14 +172,14 @@ class Formulas:
         """The live formula of a total cell (same sheet): the sum of the cells that define it."""
         pos = [self.lay.places[k] for k, s in self.defs[key] if s > 0]
         neg = [self.lay.places[k] for k, s in self.defs[key] if s < 0]
-        text = f"=SUM({','.join(_ranges(pos, False))})" if pos else "=0"
+        text = f"=SUM({','.join(ranges(pos, False))})" if pos else "=0"
         if neg:
-            text += f"-SUM({','.join(_ranges(neg, False))})"
+            text += f"-SUM({','.join(ranges(neg, False))})"
         return text
 
     def direct(self, inst: Instance, sheet: bool) -> list[str]:
         """References of every cell an instance names (for the non-number guard)."""
-        return _ranges([self.lay.places[k] for k, _, _ in inst.left + inst.right], sheet)
+        return ranges([self.lay.places[k] for k, _, _ in inst.left + inst.right], sheet)
 
     def nonnumeric(self, inst: Instance, sheet: bool) -> str:
         refs = ",".join(self.direct(inst, sheet))
@@ -229,44 +200,6 @@ class Formulas:
             cond.append(f"NOT(ISBLANK({self.ref(inst.left[0][0], sheet)}))")
         cond.append(f"ROUND(({self.left(inst, sheet)})-({self.right(inst, sheet)}),6)<>0")
         return f"AND({','.join(cond)})"
-
-
-def addresses(places: list[Place]) -> str:
-    """Human addresses of places (one sheet), runs merged: ``表三!D5:D6、D28:D29``."""
-    return f"{places[0].sheet}!" + "、".join(_ranges(places, False)) if places else ""
-
-
-def rectangles(places: list[Place]) -> list[tuple[Place, Place]]:
-    """Cover places (one sheet) with rectangles: runs along rows, merged down identical runs."""
-    rows: dict[int, list[int]] = {}
-    for p in places:
-        rows.setdefault(p.row, []).append(p.col)
-    runs = []  # (row, c1, c2)
-    for r in sorted(rows):
-        cols = sorted(rows[r])
-        start = prev = cols[0]
-        for c in cols[1:] + [None]:
-            if c is not None and c == prev + 1:
-                prev = c
-                continue
-            runs.append((r, start, prev))
-            if c is not None:
-                start = prev = c
-    rects: list[list[int]] = []  # [r1, r2, c1, c2]
-    for r, c1, c2 in runs:
-        for rect in rects:
-            if rect[1] == r - 1 and rect[2] == c1 and rect[3] == c2:
-                rect[1] = r
-                break
-        else:
-            rects.append([r, r, c1, c2])
-    sheet = places[0].sheet
-    return [(Place(sheet, r1, c1), Place(sheet, r2, c2)) for r1, r2, c1, c2 in rects]
-
-
-def _rect_ref(rect: tuple[Place, Place]) -> str:
-    a, b = rect
-    return a.a1 if a == b else f"{a.a1}:{b.a1}"
 
 
 # -- the workbook --------------------------------------------------------------------------
@@ -448,14 +381,14 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
     for kind, places in by_kind.items():
         dv = _validation(kind)
         for rect in rectangles(places):
-            dv.add(_rect_ref(rect))
+            dv.add(rect_ref(rect))
         ws.add_data_validation(dv)
         _value_formats(ws, kind, places)
     for inst in instances_for(ctx.fmt):
         if inst.rule.table != table.id:
             continue
         keys = [inst.left[0][0]] if inst.rule.defines else [k for k, _, _ in inst.left + inst.right]
-        sqref = " ".join(_ranges([ctx.lay.places[k] for k in keys], False))
+        sqref = " ".join(ranges([ctx.lay.places[k] for k in keys], False))
         ws.conditional_formatting.add(sqref, FormulaRule(formula=[ctx.formulas.fails(inst, "abs")],
                                                          fill=BAD_FILL, font=BAD_FONT))
     for r in {ctx.lay.places[c.key].row for c in table.cells}:
