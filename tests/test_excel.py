@@ -27,7 +27,9 @@ from xlreport.formats import FORMATS, MAX_YEAR, MIN_YEAR  # noqa: E402
 from xlreport.layout import META_SHEET, layout  # noqa: E402
 from xlreport.libreoffice import find_soffice, recalculate  # noqa: E402
 from xlreport.rules import ERROR, RULES, SumRule  # noqa: E402
-from xlreport.template import Formulas, rectangles, template_format  # noqa: E402
+from xlreport.layout import rectangles  # noqa: E402
+from xlreport.readers.template_reader import template_format  # noqa: E402
+from xlreport.template import Formulas  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.xlsx"))

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from .formats import FORMATS, Format, Kind, version_for_year
 from .model import Report
-from .rules import ERROR, RULES, WARNING, CellRef, Finding, Instance, instances, rules_for
+from .rules import ERROR, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, instances, rules_for
 from .values import Invalid, decimals, is_number, show
 
 ZERO = Decimal(0)
@@ -266,4 +266,4 @@ def check(report: Report, previous: Report | None = None) -> list[Finding]:
 def summary(findings) -> dict:
     errors = sum(f.severity == ERROR for f in findings)
     warnings = sum(f.severity == WARNING for f in findings)
-    return {"errors": errors, "warnings": warnings, "status": "通过" if errors == 0 else "有错误"}
+    return {"errors": errors, "warnings": warnings, "status": PASSED if errors == 0 else HAS_ERRORS}

@@ -45,12 +45,12 @@ from pathlib import Path
 
 from .engine import Finding, check, derive_totals
 from .formats import MAX_YEAR, MIN_YEAR, get_format
-from .layout import TABLE_SHEETS, Place, layout, parse_address
+from .layout import TABLE_SHEETS, Place, layout, parse_address, rectangles
 from .model import Report
 from .readers.source import XlwingsSource
 from .readers.template_reader import RESULT_SHEET, RESULT_TITLE, WorkbookRead, content_findings, read_source
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
-from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
+from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, write_template
 from .values import Invalid, is_number, normalize, plain
 
 TITLE = "政务公开年报"

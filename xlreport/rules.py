@@ -20,6 +20,11 @@ from .formats import FORMATS, RESULT, Block, Format, Table
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
 
+# The status words, in one place.  Of a report (``xlreport check``'s summary):
+PASSED, HAS_ERRORS, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
+# ... of a line of the template's 校验 sheet, and of the sheet as a whole:
+LINE_PASS, LINE_FAIL, LINE_INVALID, LINE_BLANK_TOTAL, NOT_FILLED = "通过", "错误", "数值无效", "总计空白", "未填写"
+
 
 @dataclass(frozen=True)
 class CellRef:

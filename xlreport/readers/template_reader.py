@@ -40,7 +40,8 @@ from .ooxml import Book, OoxmlError
 from .source import CalamineSource, CellSource, OoxmlSource
 
 __all__ = ["KNOWN_TEMPLATE_VERSIONS", "RESULT_SHEET", "RESULT_TITLE", "WorkbookRead", "content_findings",
-           "read_official", "read_source", "read_template", "read_workbook", "rule_finding"]
+           "read_official", "read_source", "read_template", "read_workbook", "rule_finding",
+           "CellProblem", "cell_problems", "template_format"]
 
 KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
 RESULT_SHEET = "校验结果"  # the sheet the ribbon button writes its findings on
@@ -387,3 +388,75 @@ def read_official(source: CellSource, fmt_hint=None) -> WorkbookRead:
                               cells=labelled_cells(refs)) for tid, refs in as_text.items()]
     return WorkbookRead("official", report, findings, problems=problems,
                         unknown={"workbook.formula_overwritten", "workbook.unprotected"})
+
+
+# -- reader side: what pasting and overwriting leave behind ------------------------------
+
+@dataclass(frozen=True)
+class CellProblem:
+    key: str
+    address: str  # 表三!D5
+    kind: str  # locked | no_validation | text_number | text | formula | total_overwritten
+    message: str
+
+
+PROBLEM_MESSAGES = {
+    "locked": "输入单元格已被锁定（多半是从其他表格连同格式粘贴的），数值仍可读取",
+    "no_validation": "输入单元格的数据有效性已丢失（多半是粘贴覆盖的）",
+    "text_number": "数字以文本形式保存（多半是从网页或文档粘贴的）",
+    "text": "输入单元格填写的不是数字",
+    "formula": "输入单元格中有公式",
+    "total_overwritten": "合计单元格的公式已被覆盖为固定数值",
+}
+
+
+def template_format(wb) -> Format | None:
+    """The format a workbook made by this module declares in its hidden sheet (None if absent)."""
+    if META_SHEET not in wb.sheetnames:
+        return None
+    for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
+        if key == "format_version" and str(value) in FORMATS:
+            return FORMATS[str(value)]
+    return None
+
+
+def cell_problems(wb, fmt: Format | None = None) -> list[CellProblem]:
+    """Traces of pasting and overwriting in a filled template (openpyxl workbook loaded with
+    formulas, i.e. not ``data_only``): locked or unvalidated input cells, numbers stored as
+    text, formulas in input cells and total formulas replaced by numbers.  The values stay
+    readable; this tells the checker (and the clerk) why a cell looks odd."""
+    fmt = fmt or template_format(wb)
+    if fmt is None:
+        return []
+    lay = layout(fmt)
+    covered: dict[str, set] = {}
+    for name in {p.sheet for p in lay.places.values()}:
+        if name not in wb.sheetnames:
+            continue
+        cells = set()
+        for dv in wb[name].data_validations.dataValidation:
+            for rng in dv.sqref.ranges:
+                cells |= {(r, c) for r in range(rng.min_row, rng.max_row + 1)
+                          for c in range(rng.min_col, rng.max_col + 1)}
+        covered[name] = cells
+    out = []
+    for cell in fmt.cells.values():
+        p = lay.places[cell.key]
+        if p.sheet not in wb.sheetnames:
+            continue
+        c = wb[p.sheet].cell(p.row, p.col)
+        kinds = []
+        if cell.is_input:
+            if c.protection.locked:
+                kinds.append("locked")
+            if (p.row, p.col) not in covered.get(p.sheet, ()):
+                kinds.append("no_validation")
+            if c.data_type == "f":
+                kinds.append("formula")
+            elif isinstance(c.value, str) and c.value.strip():
+                kinds.append("text_number" if is_number(normalize(c.value)) else "text")
+        elif c.data_type != "f" and c.value is not None:
+            kinds.append("total_overwritten")
+        out += [CellProblem(cell.key, p.address, k, f"{cell.label}（{p.address}）：{PROBLEM_MESSAGES[k]}")
+                for k in kinds]
+    return out
