@@ -172,14 +172,16 @@ def test_number_as_text_on_a_hand_made_sheet(tmp_path):
 
 # -- the OOXML reader --------------------------------------------------------------------------------------
 
-from xlreport.readers.ooxml import Book, parse_range  # noqa: E402
+from xlreport.layout import parse_ref  # noqa: E402
+from xlreport.readers.ooxml import Book  # noqa: E402
 
 
-def test_parse_range():
-    assert parse_range("'表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)
-    assert parse_range("Sheet1!A1") == ("Sheet1", 1, 1, 1, 1)
-    assert parse_range("'it''s'!$B$2") == ("it's", 2, 2, 2, 2)
-    assert parse_range("#REF!") is None and parse_range("'表三'!#REF!") is None
+def test_parse_ref():
+    assert parse_ref("'表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)
+    assert parse_ref("='表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)  # as xlwings gives it
+    assert parse_ref("Sheet1!A1") == ("Sheet1", 1, 1, 1, 1)
+    assert parse_ref("'it''s'!$B$2") == ("it's", 2, 2, 2, 2)
+    assert parse_ref("#REF!") is None and parse_ref("'表三'!#REF!") is None and parse_ref(None) is None
 
 
 def test_ooxml_reads_shared_strings_cached_values_and_any_attribute_order(tmp_path):

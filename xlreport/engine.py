@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from .formats import FORMATS, Format, Kind, version_for_year
+from .formats import FORMATS, Format, version_for_year
 from .model import Report
-from .rules import ERROR, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, instances, rules_for
+from .rules import ERROR, FEE_WORDS, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, instances, rules_for
 from .values import Invalid, decimals, is_number, show
 
 ZERO = Decimal(0)
-MAX_MONEY_DECIMALS = 6
-FEE_WORDS = ("信息处理费", "处理费")
 
 
 _CACHE: dict[tuple, tuple] = {}
@@ -39,7 +37,7 @@ def _build_instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     for rule in rules_for(fmt, cross_year):
         try:
             table = fmt.table(rule.table)
-        except StopIteration:
+        except KeyError:
             continue
         out += instances(rule, table)
     return tuple(out)
@@ -191,13 +189,10 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     return out
 
 
-_INTEGRAL = (Kind.COUNT, Kind.SIGNED)
-
-
 def _value_plan(fmt: Format) -> tuple:
     """(key, cell, label, negative allowed, integer only, money) per cell, cached per format."""
     return _per_format(fmt, "values", lambda f: tuple(
-        (k, c, label, c.kind is Kind.SIGNED, c.kind in _INTEGRAL, c.kind is Kind.MONEY)
+        (k, c, label, c.kind.negative, c.kind.integer, None if c.kind.integer else c.kind.max_decimals)
         for k, (c, label) in _labels(f).items()))
 
 
@@ -205,7 +200,7 @@ def _value_findings(report: Report) -> list[Finding]:
     out = []
     blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
     values, locations = report.values, report.locations
-    for key, cell, label, signed, integral, money in _value_plan(report.format):
+    for key, cell, label, signed, integral, places in _value_plan(report.format):
         if key not in values:
             continue
         v = values[key]
@@ -219,7 +214,7 @@ def _value_findings(report: Report) -> list[Finding]:
             rule_id = "value.negative"
         elif integral and v != v.to_integral_value():
             rule_id = "value.integer"
-        elif money and decimals(v) > MAX_MONEY_DECIMALS:
+        elif places is not None and decimals(v) > places:
             rule_id = "value.decimals"
         if rule_id:
             ref = CellRef(key, label, locations.get(key))

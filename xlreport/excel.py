@@ -8,16 +8,17 @@ remote engine (``xlwings.Book(json=...)``), which is how the tests drive it on L
 Tags: ``check`` (校验), ``fill`` (填充合计), ``clear`` (清除标记), ``new:<year>`` (新建模板),
 ``help`` (帮助).
 
-Two kinds of workbook are understood:
+This module holds the ribbon actions only.  The workbook is read by the one reader
+(:func:`xlreport.readers.template_reader.read_source` over
+:class:`xlreport.readers.source.XlwingsSource`), the same reader ``xlreport check`` uses on
+files, so the button and the command give the same findings.  Two kinds of workbook:
 
-- **our template** (any format version; recognised by its hidden sheet ``_xlreport``, which
-  names the format and the template version, so older templates keep their own layout):
-  each table block (``T3_main``, ``T2_item1``, ...) is read with one bulk read; filling the
-  totals means putting back every total formula (one write per rectangle of total cells);
-- **a hand-made workbook in the official shape**: each sheet's used range is read in one
-  bulk read and the tables are found by their labels (:mod:`xlreport.readers.official`);
-  filling the totals means writing the derived numbers into the total cells that are blank
-  or wrong.
+- **our template** (any format version): filling the totals means putting back every total
+  formula (one write per rectangle of total cells).  The button refuses to write into a
+  template whose blocks were moved, whose sheets were deleted or whose version it does not
+  know (:attr:`WorkbookRead.refusal`), and never overwrites a 校验结果 sheet it did not write;
+- **a hand-made workbook in the official shape**: filling the totals means writing the
+  derived numbers into the total cells that are blank or wrong.
 
 Input cells are never written.  Findings come from :func:`xlreport.engine.check`, exactly
 as ``xlreport check`` computes them; they are listed on the sheet 校验结果 (one bulk write,
@@ -25,9 +26,10 @@ with a link to each cell) and marked in colour (one colour write per table block
 
 Excel round trips of one 校验 (template), whatever the number of findings::
 
-    reads  = 1 (_xlreport) + 1 (cover) + 2 x blocks (6 in 2021, 7 in 2019: each block's defined
-             name, checked against the layout, and its values) + 1 (old 校验结果, if any)
-             [+ 6 formula reads of the total rectangles on desktop Excel]
+    reads  = 1 (_xlreport) + each workbook-level defined name (13 in 2021) + blocks (6 in 2021,
+             7 in 2019: each block's values) + 1 (the cover's fields) + 1 (old 校验结果, if any)
+             [desktop Excel only: + blocks (their formulas) + 4 (protection of the cover and the
+             table sheets); the remote engine carries neither, see xlreport.readers.source]
     writes = 6 (total rectangles) + blocks (colours) + 1 (add or clear 校验结果) + 1 (its values)
              + len(RESULT_WIDTHS) (column widths) + 1 (activate) + 1 (message box)
 

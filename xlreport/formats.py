@@ -31,6 +31,43 @@ class Kind(str, Enum):
     def label(self) -> str:
         return KIND_LABELS[self]
 
+    @property
+    def numeric(self) -> bool:
+        return self in KIND_LIMITS
+
+    @property
+    def negative(self) -> bool:
+        """May the value be below zero?"""
+        return KIND_LIMITS[self].negative
+
+    @property
+    def integer(self) -> bool:
+        """Whole numbers only?"""
+        return KIND_LIMITS[self].integer
+
+    @property
+    def max_decimals(self) -> int | None:
+        """At most this many decimal places (0 for integers; None: any)."""
+        return KIND_LIMITS[self].decimals
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a numeric value kind allows: the engine's value rules, the template's data
+    validation, its conditional formats and the 校验 sheet's count all derive from these."""
+
+    negative: bool
+    integer: bool
+    decimals: int | None
+
+
+KIND_LIMITS = {
+    Kind.COUNT: Limits(negative=False, integer=True, decimals=0),
+    Kind.MONEY: Limits(negative=False, integer=False, decimals=6),
+    Kind.SIGNED: Limits(negative=True, integer=True, decimals=0),
+    Kind.AMOUNT: Limits(negative=False, integer=False, decimals=None),
+}
+
 
 KIND_LABELS = {
     Kind.COUNT: "非负整数",
@@ -42,6 +79,18 @@ KIND_LABELS = {
 
 INPUT = "input"
 TOTAL = "total"
+
+
+def cell_key(table, row, column) -> str:
+    """The stable key of a cell, ``t3.new.natural``: table code, row id, column id (each given
+    as the object or as its code/id)."""
+    return f"{getattr(table, 'code', table)}.{getattr(row, 'id', row)}.{getattr(column, 'id', column)}"
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """``t3.new.natural`` -> ("t3", "new", "natural"); ValueError for anything else."""
+    table, row, column = key.split(".")
+    return table, row, column
 
 
 @dataclass(frozen=True)
@@ -127,12 +176,15 @@ class Table:
         raise KeyError(row_id)
 
     def row(self, row_id: str) -> Row:
-        return next(r for r in self.rows if r.id == row_id)
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(row_id)
 
     @cached_property
     def cells(self) -> tuple[Cell, ...]:
         return tuple(
-            Cell(f"{self.code}.{r.id}.{c.id}", self, b, r, c)
+            Cell(cell_key(self, r, c), self, b, r, c)
             for b in self.blocks
             for r in b.rows
             for c in b.columns
@@ -169,7 +221,21 @@ class Format:
     title: str = "政府信息公开工作年度报告"
 
     def table(self, table_id: str) -> Table:
-        return next(t for t in self.tables if table_id in (t.id, t.code))
+        """The table of an id (三) or code (t3); KeyError when this format has none."""
+        for t in self.tables:
+            if table_id in (t.id, t.code):
+                return t
+        raise KeyError(table_id)
+
+    def __hash__(self) -> int:  # hashed often (layouts are cached per format): computed once
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.version, self.issued_by, self.tables, self.sections, self.title))
+
+    def __repr__(self) -> str:
+        return f"Format({self.version!r}, tables={'/'.join(t.id for t in self.tables)}, cells={len(self.cells)})"
 
     @cached_property
     def cells(self) -> dict[str, Cell]:

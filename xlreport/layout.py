@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .formats import META_FIELDS, Block, Format, Table
+from .formats import META_FIELDS, Block, Format, Table, cell_key
 
 TEMPLATE_VERSION = "1"
 COVER_SHEET = "封面及正文"
@@ -273,7 +273,7 @@ def _table3_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
     sheet.labels += _header_labels(rpaths, left, first_data_row, False, "rowhead")
     for i, r in enumerate(block.rows):
         for j, c in enumerate(block.columns):
-            places[f"{table.code}.{r.id}.{c.id}"] = Place(sheet.name, first_data_row + i, first_data_col + j)
+            places[cell_key(table, r, c)] = Place(sheet.name, first_data_row + i, first_data_col + j)
     last_row, last_col = first_data_row + len(block.rows) - 1, first_data_col + len(block.columns) - 1
     names[block_name(table, block)] = (sheet.name, first_data_row, first_data_col, last_row, last_col)
     sheet.header_rows = (top, first_data_row - 1)
@@ -289,7 +289,7 @@ def _table4_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
     for r in block.rows:
         for c in block.columns:
             paths.append(r.groups + (r.label,) + c.groups + (c.label,))
-            keys.append(f"{table.code}.{r.id}.{c.id}")
+            keys.append(cell_key(table, r, c))
     depth = max(map(len, paths))
     top = 2
     sheet.labels.append(Label(1, 1, table.title, "title", cols=len(paths)))
@@ -322,7 +322,7 @@ def _table2_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
         for r in block.rows:
             sheet.labels.append(Label(row, 1, r.label, "rowhead"))
             for j, c in enumerate(block.columns):
-                places[f"{table.code}.{r.id}.{c.id}"] = Place(sheet.name, row, 2 + j)
+                places[cell_key(table, r, c)] = Place(sheet.name, row, 2 + j)
                 if j == n - 1 and n < width:
                     sheet.spans.append(Span(row, 2 + j, cols=width - n + 1))
             row += 1

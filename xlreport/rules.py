@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .formats import FORMATS, RESULT, Block, Format, Table
+from .formats import FORMATS, RESULT, Block, Format, Table, cell_key
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
@@ -198,6 +198,9 @@ def rules_for(fmt: Format, cross_year: bool | None = None) -> list[SumRule]:
             and (cross_year is None or r.cross_year == cross_year)]
 
 
+FEE_WORDS = ("处理费",)  # text.fee: section 六 names the fee if it holds one of these (信息处理费 included)
+
+
 # -- expanding a rule into its instances ---------------------------------------------
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ def instances(rule: SumRule, table: Table) -> list[Instance]:
                         return None
                     for i in found:
                         r, c = (i, o) if rule.each == "column" else (o, i)
-                        cells.append((f"{table.code}.{r.id}.{c.id}", t.sign, t.previous))
+                        cells.append((cell_key(table, r, c), t.sign, t.previous))
                 return tuple(cells)
 
             left, right = keys(rule.left), keys(rule.right)

@@ -37,7 +37,7 @@ from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Lay
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
 from .output import OutputError, check_target, write_atomic
-from .rules import (LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance, instances,
+from .rules import (FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance, instances,
                     rules_for)
 from .values import Invalid
 
@@ -91,19 +91,16 @@ PASS_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
 PASS_FONT = Font(color="006100")
 UNLOCKED = Protection(locked=False)
 
-NUMBER_FORMATS = {Kind.COUNT: "0", Kind.SIGNED: "0", Kind.MONEY: "General", Kind.AMOUNT: "General"}
+NUMBER_FORMATS = {k: "0" if k.integer else "General" for k in (Kind.COUNT, Kind.SIGNED, Kind.MONEY, Kind.AMOUNT)}
 
 PASTE_HINT = "从其他表格复制时请用“选择性粘贴—数值”。"
-VALIDATION = {  # kind -> (type, operator, formula1, formula2, prompt, error)
-    Kind.COUNT: ("whole", "greaterThanOrEqual", "0", None,
-                 "请填写非负整数；没有数据请填0，不要留空。", "应填写非负整数（0、1、2……）。"),
-    Kind.SIGNED: ("whole", "between", "-999999999", "999999999",
-                  "请填写整数，减少时填负数；没有变化请填0。", "应填写整数（可为负数）。"),
-    Kind.MONEY: ("decimal", "greaterThanOrEqual", "0", None,
-                 "请填写非负金额（单位：万元，最多6位小数）；没有请填0。", "应填写非负金额（万元）。"),
-    Kind.AMOUNT: ("decimal", "greaterThanOrEqual", "0", None,
-                  "请填写非负数；没有请填0。", "应填写非负数。"),
+PROMPTS = {  # kind -> (input prompt, error message) of its data validation
+    Kind.COUNT: ("请填写非负整数；没有数据请填0，不要留空。", "应填写非负整数（0、1、2……）。"),
+    Kind.SIGNED: ("请填写整数，减少时填负数；没有变化请填0。", "应填写整数（可为负数）。"),
+    Kind.MONEY: ("请填写非负金额（单位：万元，最多6位小数）；没有请填0。", "应填写非负金额（万元）。"),
+    Kind.AMOUNT: ("请填写非负数；没有请填0。", "应填写非负数。"),
 }
+SIGNED_BOUND = "999999999"  # Excel's validation of a signed whole number needs two bounds
 
 
 # -- formulas derived from the rules -----------------------------------------------------
@@ -115,7 +112,7 @@ def instances_for(fmt: Format) -> tuple[Instance, ...]:
     for rule in rules_for(fmt, cross_year=False):
         try:
             table = fmt.table(rule.table)
-        except StopIteration:
+        except KeyError:
             continue
         out += instances(rule, table)
     return tuple(out)
@@ -329,7 +326,9 @@ def _protect(ws, password: str) -> None:
 
 
 def _validation(kind: Kind) -> DataValidation:
-    typ, op, f1, f2, prompt, error = VALIDATION[kind]
+    prompt, error = PROMPTS[kind]
+    typ = "whole" if kind.integer else "decimal"
+    op, f1, f2 = ("between", f"-{SIGNED_BOUND}", SIGNED_BOUND) if kind.negative else ("greaterThanOrEqual", "0", None)
     dv = DataValidation(type=typ, operator=op, formula1=f1, formula2=f2, allow_blank=True,
                         showInputMessage=True, showErrorMessage=True, errorStyle="stop",
                         promptTitle=kind.label[:32], prompt=(prompt + PASTE_HINT)[:255],
@@ -405,12 +404,7 @@ def _value_formats(ws, kind: Kind, places: list[Place]) -> None:
     for a, b in rectangles(places):
         ref, x = (a.a1 if a == b else f"{a.a1}:{b.a1}"), a.a1
         bad = [f"AND(NOT(ISBLANK({x})),NOT(ISNUMBER({x})))"]
-        if kind is not Kind.SIGNED:
-            bad.append(f"AND(ISNUMBER({x}),{x}<0)")
-        if kind in (Kind.COUNT, Kind.SIGNED):
-            bad.append(f"AND(ISNUMBER({x}),{x}<>INT({x}))")
-        if kind is Kind.MONEY:
-            bad.append(f"AND(ISNUMBER({x}),ROUND({x},6)<>{x})")
+        bad += [f"AND(ISNUMBER({x}),{fault})" for fault in _kind_faults(kind, x)]
         ws.conditional_formatting.add(ref, FormulaRule(formula=[f"OR({','.join(bad)})"], fill=BAD_FILL,
                                                        font=BAD_FONT, stopIfTrue=True))
         ws.conditional_formatting.add(ref, FormulaRule(formula=[f"ISBLANK({x})"], fill=BLANK_FILL))
@@ -506,7 +500,8 @@ def _check_summary(ctx: _Ctx, status_range: str) -> list[tuple[str, object, str]
     ]
     s6 = ctx.lay.places.get("s6")
     if s6 is not None and ctx.fmt.version in RULES["text.fee"].versions:
-        summary.append(("信息处理费说明", f'=IF(ISNUMBER(SEARCH("处理费",{s6.ref})),"已说明","未说明")',
+        found = "+".join(f'ISNUMBER(SEARCH("{w}",{s6.ref}))' for w in FEE_WORDS)
+        summary.append(("信息处理费说明", f'=IF({found},"已说明","未说明")',
                         "六、其他需要报告的事项应说明信息处理费收取情况（如“本年度未收取信息处理费”）。"))
     return summary
 
@@ -614,11 +609,11 @@ CHECK_WIDTHS = (5, 6, 44, 34, 8, 8, 7, 9, 13, 34)
 
 def _kind_faults(kind: Kind, r: str) -> list[str]:
     """Conditions (TRUE = fault) on a number of this kind, as formula text over ``r``."""
-    faults = [] if kind is Kind.SIGNED else [f"({r}<0)"]
-    if kind in (Kind.COUNT, Kind.SIGNED):
+    faults = [] if kind.negative else [f"({r}<0)"]
+    if kind.integer:
         faults.append(f"({r}<>INT({r}))")
-    if kind is Kind.MONEY:
-        faults.append(f"(ROUND({r},6)<>{r})")
+    elif kind.max_decimals is not None:
+        faults.append(f"(ROUND({r},{kind.max_decimals})<>{r})")
     return faults
 
 

@@ -30,12 +30,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from ..layout import col_letter
 from ..values import Invalid
 
 MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
 
 
 class Cell(NamedTuple):
+    """One cell as a source reads it (a plain 3-tuple in the same order will do)."""
+
     value: object  # str, int/float, bool, Invalid (an error value), None (blank)
     text: bool  # stored as text (a string constant, or a formula's text result)
     formula: bool | None  # the cell holds a formula; None: the source cannot tell
@@ -105,16 +108,18 @@ class OoxmlSource:
         sh = self._sheet(sheet)
         if sh is None:
             return [[BLANK] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+        letters = [col_letter(c) for c in range(c1, c2 + 1)]
         out = []
         for r in range(r1, r2 + 1):
             row = []
-            for c in range(c1, c2 + 1):
-                xc = sh.get(r, c)
+            tail = str(r)
+            for letter in letters:
+                xc = sh.get_a1(letter + tail)
                 if xc is None:
                     row.append(BLANK)
                     continue
-                value = Invalid(str(xc.value)) if xc.type == "e" else xc.value
-                row.append(Cell(value, xc.type == "s", xc.formula is not None))
+                t = xc.type
+                row.append((Invalid(str(xc.value)) if t == "e" else xc.value, t == "s", xc.formula is not None))
             out.append(row)
         return out
 

@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import derive_totals
-from ..formats import FORMATS, Format, parse_year
+from ..formats import FORMATS, Format, cell_key, parse_year
 from ..layout import COVER_SHEET, META_SHEET, block_name, col_letter, field_name, layout, parse_ref
 from ..model import Report
-from ..rules import CellRef, Finding, labelled_cells, rule_finding
+from ..rules import RULES, CellRef, Finding, labelled_cells, rule_finding  # rule_finding: kept importable here
 from ..values import Invalid, is_number, normalize
 from . import guard
 from .official import read_grid
 from .ooxml import Book, OoxmlError
-from .source import CalamineSource, CellSource, OoxmlSource
+from .source import BLANK, CalamineSource, CellSource, OoxmlSource
 
 __all__ = ["KNOWN_TEMPLATE_VERSIONS", "RESULT_SHEET", "RESULT_TITLE", "WorkbookRead", "content_findings",
            "read_official", "read_source", "read_template", "read_workbook", "rule_finding",
@@ -157,7 +157,7 @@ def content_findings(report) -> list[Finding]:
     """Findings on what a read workbook holds, the same for every reader (the batch checker and
     the ribbon button): a workbook with no input filled is no report (a blank template)."""
     if not any(report.values.get(c.key) is not None for c in report.format.inputs):
-        return [rule_finding("workbook.empty")]
+        return [RULES["workbook.empty"].finding()]
     return []
 
 
@@ -183,9 +183,9 @@ def read_meta(source: CellSource) -> dict:
     if META_SHEET not in source.sheet_names():
         return {}
     out = {}
-    for key, value, *_ in source.read(META_SHEET, 1, 1, META_ROWS, 2):
-        if isinstance(key.value, str) and key.value:
-            out[key.value] = value.value
+    for (key, _, _), (value, _, _) in source.read(META_SHEET, 1, 1, META_ROWS, 2):
+        if isinstance(key, str) and key:
+            out[key] = value
     return out
 
 
@@ -244,43 +244,54 @@ class _Blocks:
     formulas_known: bool = True
 
 
+_PLANS: dict = {}
+
+
+def _block_plan(fmt: Format, name: str, table, block, at: tuple[str, int, int]) -> tuple:
+    """(key, is input, table id, label, row offset, column offset, address) of each cell of a
+    block read at ``at`` (sheet, first row, first column); cached per format (keyed by the
+    identity of its tables, as the engine does) and place, since workbooks of one template
+    share both."""
+    k = (fmt.version, tuple(map(id, fmt.tables)), name, at)
+    hit = _PLANS.get(k)
+    if hit is None or any(a is not b for a, b in zip(hit[0], fmt.tables)):
+        lay = layout(fmt)
+        _, hr, hc, _, _ = lay.names[name]
+        sheet, r1, c1 = at
+        plan = []
+        for cell in (fmt.cells[cell_key(table, r, c)] for r in block.rows for c in block.columns):
+            p = lay.places[cell.key]
+            i, j = p.row - hr, p.col - hc
+            plan.append((cell.key, cell.is_input, cell.table.id, cell.label, i, j,
+                         f"{sheet}!{col_letter(c1 + j)}{r1 + i}"))
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        hit = _PLANS[k] = (fmt.tables, tuple(plan))
+    return hit[1]
+
+
 def _read_blocks(source: CellSource, report: Report, blocks: dict) -> _Blocks:
     """Every cell of every block (one read per block) into ``report``."""
-    fmt, lay = report.format, layout(report.format)
     seen = _Blocks()
+    values, locations = report.values, report.locations
     for name, (table, block, (sheet, r1, c1, r2, c2)) in blocks.items():
         rows = source.read(sheet, r1, c1, r2, c2)
-        _, hr, hc, _, _ = lay.names[name]
-        for r in block.rows:
-            for c in block.columns:
-                key = f"{table.code}.{r.id}.{c.id}"
-                p = lay.places[key]
-                i, j = p.row - hr, p.col - hc
-                cell = rows[i][j] if i < len(rows) and j < len(rows[i]) else None
-                address = f"{sheet}!{col_letter(c1 + j)}{r1 + i}"
-                _take(report, seen, fmt.cells[key], cell, address)
+        for key, is_input, tid, label, i, j, address in _block_plan(report.format, name, table, block,
+                                                                     (sheet, r1, c1)):
+            locations[key] = address
+            value, text, formula = rows[i][j] if i < len(rows) and j < len(rows[i]) else BLANK
+            v = value if isinstance(value, Invalid) else normalize(value)
+            values[key] = v
+            if formula is None:
+                seen.formulas_known = False
+            if is_input:
+                if text and isinstance(value, str) and value.strip() and is_number(v):
+                    seen.as_text[tid].append(CellRef(key, label, address))
+            elif formula is False:
+                seen.overwritten[tid].append(CellRef(key, label, address))
+            elif formula and value is None:
+                seen.uncached.append(key)
     return seen
-
-
-def _take(report: Report, seen: _Blocks, cell, got, address: str) -> None:
-    """One cell's value into the report, and what it says of the workbook."""
-    key = cell.key
-    report.locations[key] = address
-    value = None if got is None else got.value
-    formula = False if got is None else got.formula
-    if formula is None:
-        seen.formulas_known = False
-    if cell.is_input:
-        v = value if isinstance(value, Invalid) else normalize(value)
-        if got is not None and got.text and isinstance(value, str) and value.strip() and is_number(v):
-            seen.as_text[cell.table.id].append(CellRef(key, cell.label, address))
-    else:
-        v = value if isinstance(value, Invalid) else normalize(value)
-        if formula is False:
-            seen.overwritten[cell.table.id].append(CellRef(key, cell.label, address))
-        elif formula and value is None:
-            seen.uncached.append(key)
-    report.values[key] = v
 
 
 def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str, str], sheets: set[str]):
@@ -301,7 +312,7 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
         c1, c2 = min(w[2] for w in here.values()), max(w[2] for w in here.values())
         rows = source.read(sheet, r1, c1, r2, c2)
         for k, (_, r, c) in here.items():
-            got[k] = rows[r - r1][c - c1].value
+            got[k] = rows[r - r1][c - c1][0]
     agency = got.get("agency")
     agency = agency if agency not in (None, "") else meta.get("agency")
     report.agency = str(agency).strip() if agency not in (None, "") else None
@@ -326,15 +337,15 @@ def _protection(source: CellSource, blocks: dict, sheets: set[str]) -> list[str]
 
 def _integrity(read: WorkbookRead, seen: _Blocks, gone: dict[str, str]) -> list[Finding]:
     order = {k: i for i, k in enumerate(read.fmt.cells)}
-    out = [rule_finding("workbook.sheet_missing", table=tid, sheet=sheet) for tid, sheet in gone.items()]
+    out = [RULES["workbook.sheet_missing"].finding(table=tid, sheet=sheet) for tid, sheet in gone.items()]
     if read.unprotected:
-        out.append(rule_finding("workbook.unprotected", sheets="、".join(f"“{s}”" for s in read.unprotected)))
+        out.append(RULES["workbook.unprotected"].finding(sheets="、".join(f"“{s}”" for s in read.unprotected)))
     for tid, refs in seen.overwritten.items():
         refs = sorted(refs, key=lambda r: order[r.key])
-        out.append(rule_finding("workbook.formula_overwritten", refs, table=tid, cells=labelled_cells(refs)))
+        out.append(RULES["workbook.formula_overwritten"].finding(refs, table=tid, cells=labelled_cells(refs)))
     for tid, refs in seen.as_text.items():
         refs = sorted(refs, key=lambda r: order[r.key])
-        out.append(rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+        out.append(RULES["workbook.number_as_text"].finding(refs, table=tid, count=len(refs),
                                 cells=labelled_cells(refs)))
     return out
 
@@ -382,9 +393,9 @@ def read_official(source: CellSource, fmt_hint=None) -> WorkbookRead:
         elif p.code == "text_number":
             cell = report.format.cells[p.key]
             as_text[p.table].append(CellRef(p.key, cell.label, p.address))
-    findings = [rule_finding("workbook.label_missing", table=tid, labels="；".join(labels))
+    findings = [RULES["workbook.label_missing"].finding(table=tid, labels="；".join(labels))
                 for tid, labels in missing.items()]
-    findings += [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
+    findings += [RULES["workbook.number_as_text"].finding(refs, table=tid, count=len(refs),
                               cells=labelled_cells(refs)) for tid, refs in as_text.items()]
     return WorkbookRead("official", report, findings, problems=problems,
                         unknown={"workbook.formula_overwritten", "workbook.unprotected"})
