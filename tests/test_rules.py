@@ -212,3 +212,27 @@ def test_one_year_parser():
     assert [parse_year(v) for v in (2024, 2024.0, "2024", " 2024年 ", "2024年度")] == [2024] * 5
     assert [parse_year(v) for v in (2024.5, "二〇二四", True, None, MIN_YEAR - 1, MAX_YEAR + 1, float("nan"))] \
         == [None] * 7
+
+
+def test_one_function_says_which_version_fits_the_labels():
+    from xlreport.formats import FORMATS, best_fit
+    for version, fmt in FORMATS.items():
+        own = [c.path for c in fmt.table("二").cells]
+        assert best_fit(own, "二")[0].version == version
+        assert best_fit(own)[0].version == version
+    shared = [c.path for c in FORMATS["2021"].table("四").cells]  # 表四 is the same in both versions
+    assert best_fit(shared, "四", prefer="2019")[0].version == "2019"
+    assert best_fit(shared, "四", prefer="2021")[0].version == "2021"
+    assert best_fit([], "四")[1] == 0
+
+
+def test_cells_are_listed_in_one_style_each_label_once():
+    from xlreport.rules import CellRef, cells_text
+    refs = [CellRef("t3.new.natural", "表三「一、本年新收」自然人", "表三!D5"),
+            CellRef("t3.new.business", "表三「一、本年新收」商业企业", "表三!E5"),
+            CellRef("t3.carried_in.natural", "表三「二、上年结转」自然人", None)]
+    assert cells_text(refs) == "表三「一、本年新收」自然人（表三!D5）、商业企业（表三!E5）、表三「二、上年结转」自然人"
+    report = Report.blank("2021")
+    blank = next(f for f in check(report) if f.rule == "value.blank" and f.table == "二")
+    row_label = blank.cells[0].label.rpartition("」")[0]
+    assert blank.message.count(row_label) == 2  # once for the row, once before its cells: not per cell

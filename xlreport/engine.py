@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from .formats import FORMATS, Format, version_for_year
 from .model import Report
-from .rules import ERROR, FEE_WORDS, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, instances, rules_for
+from .rules import (ERROR, FEE_WORDS, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, cells_text,
+                    instances, rules_for)
 from .values import Invalid, decimals, is_number, show
 
 ZERO = Decimal(0)
@@ -117,11 +118,6 @@ def _ref(report: Report, key: str, previous: Report | None = None) -> CellRef:
     return CellRef(key, label, src.locations.get(key))
 
 
-def _cells_text(refs) -> str:
-    parts = [r.address or r.label for r in refs]
-    return "、".join(parts)
-
-
 def _effective_map(report: Report, ev: Evaluator) -> dict[str, Decimal]:
     """Each cell of the report as the sum rules read it (stored number, else derived total,
     else 0); cells absent from the report or holding an invalid value are left out."""
@@ -185,7 +181,7 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
         shown = tuple(lrefs) if rule.defines else refs
         out.append(rule.finding(refs, table=rule.table, where=inst.where, numbers=(right, left),
                                 left=show(left), right=show(right), diff=show(abs(left - right)),
-                                cells=_cells_text(shown)))
+                                cells=cells_text(shown)))
     return out
 
 
@@ -224,7 +220,7 @@ def _value_findings(report: Report) -> list[Finding]:
                                               kind=cell.kind.label))
     rule = RULES["value.blank"]
     for (tid, row_label), refs in blanks.items():
-        out.append(rule.finding(refs, table=tid, where=row_label, count=len(refs), cells=_cells_text(refs)))
+        out.append(rule.finding(refs, table=tid, where=row_label, count=len(refs), cells=cells_text(refs)))
     return out
 
 

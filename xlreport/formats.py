@@ -454,3 +454,20 @@ def get_format(version: str | int | None = None, year: int | None = None) -> For
     if version not in FORMATS:
         raise FormatError(f"未知的格式版本“{version}”，可选：{'、'.join(FORMATS)}")
     return FORMATS[version]
+
+
+def best_fit(paths, table_id: str | None = None, prefer: str | None = None) -> tuple[Format, int]:
+    """The format whose cells match the most of ``paths`` (interchange paths ``三/<row label>/
+    <column label>``), counting only table ``table_id`` when given, and the number matched.  A
+    tie goes to ``prefer`` (else to the first format: the newest).  It iterates ``FORMATS``, so a
+    new format version is considered as soon as it is declared."""
+    paths = set(paths)
+    scores = []
+    for i, fmt in enumerate(FORMATS.values()):
+        cells = fmt.cells.values() if table_id is None else (
+            fmt.table(table_id).cells if any(t.id == table_id for t in fmt.tables) else ())
+        hits = len(paths & {c.path for c in cells})
+        scores.append((hits, fmt.version == prefer, -i, fmt))
+    hits, _, _, fmt = max(scores, key=lambda s: s[:3])
+    return fmt, hits
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .formats import FORMATS, Format, Table, cell_key, get_format
+from .formats import FORMATS, Format, Table, best_fit, cell_key, get_format
 from .values import Value, normalize, plain
 
 INTERCHANGE_SCHEMA = 1
@@ -147,17 +147,9 @@ class Report:
 
 
 def _best_table(fmt: Format, tid: str, rows: dict) -> tuple[Table, str] | None:
-    """The version whose table ``tid`` matches the most labels of ``rows``."""
-    scores = []
-    for version, other in FORMATS.items():
-        try:
-            table = (fmt if version == fmt.version else other).table(tid)
-        except KeyError:
-            continue
-        paths = {c.path for c in table.cells}
-        hit = sum(f"{table.id}/{r}/{c}" in paths for r, cols in rows.items() for c in (cols or {}))
-        scores.append((hit, version == fmt.version, table, version))
-    if not scores:
+    """The version whose table ``tid`` matches the most labels of ``rows`` (``fmt``'s on a tie)."""
+    if not any(t.id == tid for f in FORMATS.values() for t in f.tables):
         return None
-    hit, _, table, version = max(scores, key=lambda s: (s[0], s[1]))
-    return table, version
+    best, _ = best_fit((f"{tid}/{r}/{c}" for r, cols in rows.items() for c in (cols or {})), tid, fmt.version)
+    table = (fmt if best.version == fmt.version else best).table(tid)
+    return table, best.version

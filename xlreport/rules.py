@@ -68,9 +68,18 @@ class Finding:
         }
 
 
-def labelled_cells(refs) -> str:
-    """Cells named for a message as a clerk reads them: official label and address."""
-    return "、".join(f"{r.label}（{r.address}）" if r.address else r.label for r in refs)
+def cells_text(refs) -> str:
+    """Cells named for a message as a clerk reads them, each label once: the official label and
+    the address, and a run of cells of one row under the row's label given once
+    (``表三「（一）予以公开」自然人（表三!D7）、商业企业（表三!E7）``)."""
+    parts, row = [], None
+    for r in refs:
+        head, mark, column = r.label.rpartition("」")
+        text = column if mark and head == row else r.label
+        row = head if mark else None
+        parts.append(f"{text}（{r.address}）" if r.address else text)
+    return "、".join(parts)
+
 
 
 class _Builds:

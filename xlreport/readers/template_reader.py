@@ -32,7 +32,7 @@ from ..engine import derive_totals
 from ..formats import FORMATS, Format, cell_key, parse_year
 from ..layout import COVER_SHEET, META_SHEET, block_name, col_letter, field_name, layout, parse_ref
 from ..model import Report
-from ..rules import RULES, CellRef, Finding, labelled_cells, rule_finding  # rule_finding: kept importable here
+from ..rules import RULES, CellRef, Finding, cells_text, rule_finding  # rule_finding: kept importable here
 from ..values import Invalid, is_number, normalize
 from . import guard
 from .official import read_grid
@@ -342,11 +342,11 @@ def _integrity(read: WorkbookRead, seen: _Blocks, gone: dict[str, str]) -> list[
         out.append(RULES["workbook.unprotected"].finding(sheets="、".join(f"“{s}”" for s in read.unprotected)))
     for tid, refs in seen.overwritten.items():
         refs = sorted(refs, key=lambda r: order[r.key])
-        out.append(RULES["workbook.formula_overwritten"].finding(refs, table=tid, cells=labelled_cells(refs)))
+        out.append(RULES["workbook.formula_overwritten"].finding(refs, table=tid, cells=cells_text(refs)))
     for tid, refs in seen.as_text.items():
         refs = sorted(refs, key=lambda r: order[r.key])
         out.append(RULES["workbook.number_as_text"].finding(refs, table=tid, count=len(refs),
-                                cells=labelled_cells(refs)))
+                                cells=cells_text(refs)))
     return out
 
 
@@ -396,7 +396,7 @@ def read_official(source: CellSource, fmt_hint=None) -> WorkbookRead:
     findings = [RULES["workbook.label_missing"].finding(table=tid, labels="；".join(labels))
                 for tid, labels in missing.items()]
     findings += [RULES["workbook.number_as_text"].finding(refs, table=tid, count=len(refs),
-                              cells=labelled_cells(refs)) for tid, refs in as_text.items()]
+                              cells=cells_text(refs)) for tid, refs in as_text.items()]
     return WorkbookRead("official", report, findings, problems=problems,
                         unknown={"workbook.formula_overwritten", "workbook.unprotected"})
 
