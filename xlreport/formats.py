@@ -436,10 +436,16 @@ def parse_year(value) -> int | None:
     return y if MIN_YEAR <= y <= MAX_YEAR else None
 
 
+def check_year(year) -> int:
+    """``year`` if it is a report year (an int from MIN_YEAR to MAX_YEAR), else FormatError."""
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise FormatError(f"报告年度“{year}”不是有效年份（{YEAR_RANGE_TEXT}）")
+    return year
+
+
 def version_for_year(year: int) -> str:
     """The format version that applies to a report year (2021 from report year 2021 on)."""
-    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise FormatError(f"报告年度“{year}”不是有效年份（{YEAR_RANGE_TEXT}）")
+    check_year(year)
     best = max((v for v, first in FIRST_YEAR.items() if first <= year), key=FIRST_YEAR.get, default="2019")
     return best
 

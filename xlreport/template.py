@@ -32,7 +32,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
-from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, get_format
+from .formats import MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
@@ -218,9 +218,10 @@ def _resolve_format(fmt, year, report) -> Format:
 def _check_year(year) -> int | None:
     if year is None:
         return None
-    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise TemplateError(f"报告年度“{year}”不是有效年份（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）")
-    return year
+    try:
+        return check_year(year)
+    except FormatError as e:
+        raise TemplateError(str(e)) from None
 
 
 def placeable(report: Report, fmt: Format) -> tuple[dict[str, object], list[str]]:
