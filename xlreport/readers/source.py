@@ -23,7 +23,11 @@ defined name, its sheet and address; it carries no formulas (``Range.formula`` r
 ``NotImplementedError`` there) and no protection state.  So on the remote engine ``formula`` is
 None for every cell and ``protected`` is None for every sheet, and the reader reports neither
 ``workbook.formula_overwritten`` nor ``workbook.unprotected`` there (it records them as
-unknown in :attr:`WorkbookRead.unknown`).
+unknown in :attr:`WorkbookRead.unknown`).  For the same reason a total formula saved without
+its result (a file written by a program that does not calculate; Excel always stores results)
+counts as its derived value only where the source sees formulas; on the remote engine it is a
+blank total.  calamine too reads values only, which is why ``xlreport check`` reads our
+template with the fast reader and uses calamine only for other workbooks.
 """
 from __future__ import annotations
 

@@ -209,7 +209,7 @@ def _template_version(meta: dict) -> str:
     return str(v).strip() if v is not None else KNOWN_TEMPLATE_VERSIONS[0]
 
 
-def _places(source: CellSource, fmt: Format, names: dict[str, str], sheets: set[str]):
+def _places(fmt: Format, names: dict[str, str], sheets: set[str]):
     """Each block's rectangle as the workbook's defined names place it: ({block name: (table,
     block, (sheet, r1, c1, r2, c2))}, moved block names, {table id: sheet} of tables whose sheet
     is gone).  A deleted or broken name is no evidence of a move: the layout's place is read."""
@@ -358,7 +358,7 @@ def read_template(source: CellSource) -> WorkbookRead:
     declared = str(meta["format_version"]).strip() if meta.get("format_version") is not None else None
     fmt = FORMATS.get(declared or "") or format_by_block_height(names) or FORMATS["2021"]
     report = Report(fmt, source=source.name)
-    blocks, moved, gone = _places(source, fmt, names, sheets)
+    blocks, moved, gone = _places(fmt, names, sheets)
     seen = _read_blocks(source, report, blocks)
     if seen.uncached:  # formulas saved without results count as their derived value
         derived = derive_totals(report)
