@@ -163,7 +163,7 @@ def test_cross_year_rules_skip_a_previous_report_without_the_table():
 # -- one place for each piece of logic: rule.finding, cell keys, value kinds, years, reprs ---------------
 
 def test_each_rule_builds_its_own_finding():
-    from xlreport.rules import CellRef, rule_finding
+    from xlreport.rules import RULES, CellRef, rule_finding
     ref = CellRef("t3.new.total", "表三「一、本年新收政府信息公开申请数量」总计", "表三!J5")
     f = RULES["workbook.formula_overwritten"].finding((ref,), table="三", cells="x")
     assert (f.rule, f.severity, f.table, f.cells) == ("workbook.formula_overwritten", "warning", "三", (ref,))

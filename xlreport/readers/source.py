@@ -67,11 +67,12 @@ class CellSource(Protocol):
         """The rectangle (1-based, inclusive) as rows of cells."""
 
     def grid(self, sheet: str) -> list[list]:
-        """The values of a sheet from A1 to the end of its used range (at most ``MAX_GRID``)."""
+        """The values of a sheet from A1 to the end of its used range (at most ``MAX_GRID``), as
+        the source reads them (a date stays a date: the hand-made reader words it as one)."""
 
 
 def _plain(v):
-    """A value as every source gives it: dates as ISO text (a hand-made sheet's date is no number)."""
+    """A template cell's value as every source gives it: a date as ISO text."""
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
     if isinstance(v, dt.date):
@@ -128,7 +129,7 @@ class OoxmlSource:
         return out
 
     def grid(self, sheet: str) -> list[list]:
-        return _cut([[_plain(v) for v in row] for row in self.book.grid(sheet)])
+        return _cut(self.book.grid(sheet))
 
 
 # -- python-calamine ----------------------------------------------------------------------------
@@ -154,7 +155,7 @@ class CalamineSource:
     def grid(self, sheet: str) -> list[list]:
         if sheet not in self._grids:
             rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            self._grids[sheet] = _cut([[_plain(None if v == "" else v) for v in row] for row in rows])
+            self._grids[sheet] = _cut([[None if v == "" else v for v in row] for row in rows])
         return self._grids[sheet]
 
     def read(self, sheet, r1, c1, r2, c2):
@@ -206,7 +207,7 @@ class OpenpyxlSource:
 
     def grid(self, sheet: str) -> list[list]:
         ws = self.values[sheet]
-        return _cut([[_plain(v) for v in row] for row in ws.iter_rows(
+        return _cut([list(row) for row in ws.iter_rows(
             min_row=1, min_col=1, max_row=min(ws.max_row, MAX_GRID[0]), max_col=min(ws.max_column, MAX_GRID[1]),
             values_only=True)])
 
@@ -292,7 +293,7 @@ class XlwingsSource:
         used = sh.used_range
         last_row = min(used.row + used.shape[0] - 1, MAX_GRID[0])  # formatting can stretch a used range
         last_col = min(used.column + used.shape[1] - 1, MAX_GRID[1])  # to the sheet's end
-        return [[_plain(v) for v in row] for row in self._values(sh.range((1, 1), (last_row, last_col)))]
+        return [list(row) for row in self._values(sh.range((1, 1), (last_row, last_col)))]
 
 
 def _matrix(got, nrows: int, ncols: int) -> list[list]:
