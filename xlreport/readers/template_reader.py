@@ -169,11 +169,13 @@ def is_template(source: CellSource) -> bool:
 
 
 def read_source(source: CellSource, fmt_hint=None) -> WorkbookRead:
-    """Our template or a hand-made workbook, whichever ``source`` is; with its 校验结果 sheet."""
-    read = read_template(source) if is_template(source) else read_official(source, fmt_hint)
-    if RESULT_SHEET in source.sheet_names():
-        read.result_rows = source.grid(RESULT_SHEET)
-    return read
+    """Our template or a hand-made workbook, whichever ``source`` is."""
+    return read_template(source) if is_template(source) else read_official(source, fmt_hint)
+
+
+def _result_rows(source: CellSource) -> list[list] | None:
+    """The sheet 校验结果 (the ribbon button's, or a foreign one of that name), None if absent."""
+    return source.grid(RESULT_SHEET) if RESULT_SHEET in source.sheet_names() else None
 
 
 # -- our template -----------------------------------------------------------------------------------
@@ -368,7 +370,8 @@ def read_template(source: CellSource) -> WorkbookRead:
     overwritten = [r.key for refs in seen.overwritten.values() for r in refs] if seen.formulas_known else None
     read = WorkbookRead("template", report, declared_version=declared, template_version=_template_version(meta),
                         moved=moved, missing_sheets=[s.name for s in layout(fmt).sheets if s.name not in sheets],
-                        overwritten=overwritten, unprotected=_protection(source, blocks, sheets))
+                        overwritten=overwritten, unprotected=_protection(source, blocks, sheets),
+                        result_rows=_result_rows(source))
     if read.overwritten is None:
         read.unknown.add("workbook.formula_overwritten")
         seen.overwritten.clear()
@@ -397,7 +400,7 @@ def read_official(source: CellSource, fmt_hint=None) -> WorkbookRead:
                 for tid, labels in missing.items()]
     findings += [RULES["workbook.number_as_text"].finding(refs, table=tid, count=len(refs),
                               cells=cells_text(refs)) for tid, refs in as_text.items()]
-    return WorkbookRead("official", report, findings, problems=problems,
+    return WorkbookRead("official", report, findings, problems=problems, result_rows=_result_rows(source),
                         unknown={"workbook.formula_overwritten", "workbook.unprotected"})
 
 
