@@ -72,6 +72,11 @@ class WorkbookRead:
         return self.report.format
 
     @property
+    def reader(self) -> list[Finding]:
+        """The integrity findings, under the name the add-in's code knew them by (``Located.reader``)."""
+        return self.findings
+
+    @property
     def foreign_result(self) -> bool:
         """A sheet named 校验结果 that the ribbon button did not write."""
         if self.result_rows is None:
