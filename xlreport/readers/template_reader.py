@@ -97,7 +97,7 @@ class WorkbookRead:
             return f"隐藏工作表“{META_SHEET}”中的格式版本“{self.declared_version}”无法识别，无法校验。"
         if self.template_version not in KNOWN_TEMPLATE_VERSIONS:
             return (f"此工作簿由更新版本的 xlreport 生成（模板版本 {self.template_version}），请先升级 xlreport"
-                    "（pip install -U xlreport）再校验。")
+                    "（在新版 xlreport 源码目录中运行 pip install \".[excel]\"，再运行 xlreport addin install）再校验。")
         if self.missing_sheets:
             return f"模板中的工作表“{'、'.join(self.missing_sheets)}”已被删除或改名，无法校验。"
         if self.moved:
