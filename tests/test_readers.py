@@ -342,3 +342,18 @@ def test_every_source_gives_the_same_findings(source_files, name):
     if name == "moved":
         assert all(read.moved == ["T3_main"] for read in reads.values())
         assert all(read.refusal and "T3_main" in read.refusal for read in reads.values())
+
+
+@needs_soffice
+def test_a_template_saved_as_ods_is_read_by_its_places(source_files, tmp_path):
+    """calamine reads values only: the template is still read at its places, with the same
+    findings as the .xlsx except the two rules it cannot see."""
+    from xlreport.readers.template_reader import read_spreadsheet, read_workbook
+    xlsx = source_files["as_text"]
+    (ods,) = convert([xlsx], "ods", tmp_path)
+    a, fa = read_workbook(xlsx)
+    b, fb = read_spreadsheet(ods)
+    assert same_values(a, b) and (a.agency, a.year, a.version) == (b.agency, b.year, b.version)
+    assert a.locations == b.locations  # by the template's places, not by labels
+    assert [(f.rule, f.message) for f in fb] == [(f.rule, f.message) for f in fa if f.rule not in UNSEEN_BY_REMOTE]
+    assert "workbook.number_as_text" in {f.rule for f in fb}

@@ -40,7 +40,7 @@ from .ooxml import Book, OoxmlError
 from .source import BLANK, CalamineSource, CellSource, OoxmlSource
 
 __all__ = ["KNOWN_TEMPLATE_VERSIONS", "RESULT_SHEET", "RESULT_TITLE", "WorkbookRead", "content_findings",
-           "read_official", "read_source", "read_template", "read_workbook", "rule_finding",
+           "read_official", "read_source", "read_spreadsheet", "read_template", "read_workbook", "rule_finding",
            "CellProblem", "cell_problems", "template_format"]
 
 KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
@@ -134,6 +134,15 @@ def read_workbook(path, fmt_hint=None) -> tuple[Report, list[Finding]]:
     return read.report, [*content_findings(read.report), *read.findings]
 
 
+def read_spreadsheet(path, fmt_hint=None) -> tuple[Report, list[Finding]]:
+    """Like :func:`read_workbook`, for a file only python-calamine reads (.ods, .xlsb): through
+    :class:`CalamineSource`, our template by its places, any other workbook by its labels."""
+    path = Path(path)
+    read = _read_calamine(path, fmt_hint)
+    read.report.source = str(path)
+    return read.report, [*content_findings(read.report), *read.findings]
+
+
 def _read_calamine(path: Path, fmt_hint) -> WorkbookRead:
     try:
         source = CalamineSource(path, path.name)
@@ -148,7 +157,7 @@ def _read_calamine(path: Path, fmt_hint) -> WorkbookRead:
         if "password" in text.lower() or "encrypt" in text.lower():
             raise guard.GuardError("workbook.encrypted", "工作簿已加密") from None
         raise guard.GuardError("workbook.unreadable", f"工作簿内容无法解析（{text[:80]}）") from None
-    read = read_official(source, fmt_hint)
+    read = read_template(source) if is_template(source) else read_official(source, fmt_hint)
     if read.not_report:
         raise guard.GuardError("workbook.not_report", "没有找到任何官方表格")
     return read
