@@ -172,14 +172,16 @@ def test_number_as_text_on_a_hand_made_sheet(tmp_path):
 
 # -- the OOXML reader --------------------------------------------------------------------------------------
 
-from xlreport.readers.ooxml import Book, parse_range  # noqa: E402
+from xlreport.layout import parse_ref  # noqa: E402
+from xlreport.readers.ooxml import Book  # noqa: E402
 
 
-def test_parse_range():
-    assert parse_range("'表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)
-    assert parse_range("Sheet1!A1") == ("Sheet1", 1, 1, 1, 1)
-    assert parse_range("'it''s'!$B$2") == ("it's", 2, 2, 2, 2)
-    assert parse_range("#REF!") is None and parse_range("'表三'!#REF!") is None
+def test_parse_ref():
+    assert parse_ref("'表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)
+    assert parse_ref("='表三'!$D$5:$J$27") == ("表三", 5, 4, 27, 10)  # as xlwings gives it
+    assert parse_ref("Sheet1!A1") == ("Sheet1", 1, 1, 1, 1)
+    assert parse_ref("'it''s'!$B$2") == ("it's", 2, 2, 2, 2)
+    assert parse_ref("#REF!") is None and parse_ref("'表三'!#REF!") is None and parse_ref(None) is None
 
 
 def test_ooxml_reads_shared_strings_cached_values_and_any_attribute_order(tmp_path):
@@ -210,3 +212,148 @@ def test_ooxml_reads_shared_strings_cached_values_and_any_attribute_order(tmp_pa
         assert cells[(1, 4)].type == "e"
         assert cells[(1, 5)].value == "富文本" and cells[(1, 6)].value is None and cells[(1, 7)].value == 1.5
         assert book.grid("A&B")[0][:2] == ["一二", 2]
+
+
+# -- one reader, every cell source: identical findings ----------------------------------------------
+
+from xlreport.engine import check as engine_check  # noqa: E402
+from xlreport.layout import layout  # noqa: E402
+from xlreport.readers import source as sources  # noqa: E402
+from xlreport.readers.template_reader import content_findings, read_source  # noqa: E402
+
+SOURCE_FIXTURES = {  # fixture -> the sources that read it (template: fast reader, openpyxl, remote engine)
+    "filled_2019": ("ooxml", "openpyxl", "remote"), "filled_2021": ("ooxml", "openpyxl", "remote"),
+    "unprotected": ("ooxml", "openpyxl", "remote"), "total_typed": ("ooxml", "openpyxl", "remote"),
+    "as_text": ("ooxml", "openpyxl", "remote"), "moved": ("ooxml", "openpyxl", "remote"),
+    "hand_made": ("calamine", "openpyxl", "remote"),
+}
+UNSEEN_BY_REMOTE = {"workbook.formula_overwritten", "workbook.unprotected"}  # no formulas, no protection in its JSON
+
+
+def _real(year_test) -> Report:
+    path = next(p for p in REAL_JSON if year_test(year_of(p)))
+    return real_report(path)
+
+
+def _damage(data: bytes, change) -> bytes:
+    from workbooks import edit
+    return edit(data, change)
+
+
+def _cell(wb, fmt, key):
+    p = layout(fmt).places[key]
+    return wb[p.sheet].cell(p.row, p.col)
+
+
+def _fixture_bytes(name: str) -> bytes:
+    from openpyxl.workbook.defined_name import DefinedName
+    report = _real(lambda y: y < 2021) if name == "filled_2019" else _real(lambda y: y >= 2021)
+    report.texts["s6"] = "本年度未收取信息处理费。"
+    data = filled_bytes(report, typed_totals=False)
+    fmt = report.format
+    total = next(c for c in fmt.totals if c.table.id == "三")
+    first_input = next(c for c in fmt.inputs if c.table.id == "四")
+    if name == "unprotected":
+        return _damage(data, lambda wb: setattr(wb["表三"].protection, "sheet", False))
+    if name == "total_typed":
+        return _damage(data, lambda wb: setattr(_cell(wb, fmt, total.key), "value", 12345))
+    if name == "as_text":
+        def text(wb):
+            c = _cell(wb, fmt, first_input.key)
+            c.value, c.data_type = "7", "s"
+        return _damage(data, text)
+    if name == "moved":
+        def move(wb):
+            ws = wb["表三"]
+            ws.move_range(f"A1:Z{ws.max_row}", rows=2, translate=True)  # two rows inserted above the table
+            sheet, r1, c1, r2, c2 = layout(fmt).names["T3_main"]
+            ref = f"'{sheet}'!${sources_col(c1)}${r1 + 2}:${sources_col(c2)}${r2 + 2}"
+            del wb.defined_names["T3_main"]
+            wb.defined_names["T3_main"] = DefinedName("T3_main", attr_text=ref)
+        return _damage(data, move)
+    return data
+
+
+def sources_col(c: int) -> str:
+    from xlreport.layout import col_letter
+    return col_letter(c)
+
+
+@pytest.fixture(scope="session")
+def source_files(tmp_path_factory):
+    """The fixture workbooks, recalculated by LibreOffice (one call) so that every total carries
+    its cached value, as a workbook saved by Excel does (the remote engine sees values only)."""
+    root = tmp_path_factory.mktemp("sources")
+    made = []
+    for name in SOURCE_FIXTURES:
+        path = root / f"{name}.xlsx"
+        if name == "hand_made":
+            save_grid(path, official_grid(_real(lambda y: y >= 2021)))
+        else:
+            path.write_bytes(_fixture_bytes(name))
+        made.append(path)
+    return {p.stem: p for p in recalculate(made, root / "recalc")}
+
+
+def _open_source(kind: str, path, stack):
+    import zipfile
+    if kind == "ooxml":
+        return sources.OoxmlSource(Book(stack.enter_context(zipfile.ZipFile(path))), path.name)
+    if kind == "calamine":
+        return sources.CalamineSource(path, path.name)
+    if kind == "openpyxl":
+        return sources.OpenpyxlSource(path, path.name)
+    from xlbook import book_json, remote_book
+    return sources.XlwingsSource(remote_book(book_json(path, name=path.name)))
+
+
+def _seen(read) -> dict:
+    findings = content_findings(read.report) + read.findings + engine_check(read.report)
+    return {"kind": read.kind, "version": read.fmt.version, "values": read.report.values,
+            "locations": read.report.locations, "texts": read.report.texts,
+            "meta": (read.report.agency, read.report.year), "moved": read.moved,
+            "findings": [(f.rule, f.message) for f in findings]}
+
+
+@needs_soffice
+@pytest.mark.parametrize("name", list(SOURCE_FIXTURES))
+def test_every_source_gives_the_same_findings(source_files, name):
+    import contextlib
+    pytest.importorskip("xlwings")
+    path = source_files[name]
+    with contextlib.ExitStack() as stack:
+        reads = {kind: read_source(_open_source(kind, path, stack)) for kind in SOURCE_FIXTURES[name]}
+    seen = {kind: _seen(read) for kind, read in reads.items()}
+    first, *others = SOURCE_FIXTURES[name]
+    for kind in others:
+        unknown = reads[kind].unknown - reads[first].unknown
+        expect = dict(seen[first], findings=[f for f in seen[first]["findings"] if f[0] not in unknown])
+        assert seen[kind] == expect, kind
+    if reads[first].kind == "template":
+        assert reads["remote"].unknown == UNSEEN_BY_REMOTE  # said, not guessed
+        assert reads["openpyxl"].unknown == set() == reads["ooxml"].unknown
+    rules = {r for r, _ in seen[first]["findings"]}
+    expected_rule = {"unprotected": "workbook.unprotected", "total_typed": "workbook.formula_overwritten",
+                     "as_text": "workbook.number_as_text"}.get(name)
+    if expected_rule:  # the damage is seen (by every source that can see it)
+        assert expected_rule in rules
+    if name.startswith("filled") or name == "hand_made":
+        assert not any(r.startswith("workbook.") for r in rules)
+    if name == "moved":
+        assert all(read.moved == ["T3_main"] for read in reads.values())
+        assert all(read.refusal and "T3_main" in read.refusal for read in reads.values())
+
+
+@needs_soffice
+def test_a_template_saved_as_ods_is_read_by_its_places(source_files, tmp_path):
+    """calamine reads values only: the template is still read at its places, with the same
+    findings as the .xlsx except the two rules it cannot see."""
+    from xlreport.readers.template_reader import read_spreadsheet, read_workbook
+    xlsx = source_files["as_text"]
+    (ods,) = convert([xlsx], "ods", tmp_path)
+    a, fa = read_workbook(xlsx)
+    b, fb = read_spreadsheet(ods)
+    assert same_values(a, b) and (a.agency, a.year, a.version) == (b.agency, b.year, b.version)
+    assert a.locations == b.locations  # by the template's places, not by labels
+    assert [(f.rule, f.message) for f in fb] == [(f.rule, f.message) for f in fa if f.rule not in UNSEEN_BY_REMOTE]
+    assert "workbook.number_as_text" in {f.rule for f in fb}

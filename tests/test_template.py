@@ -348,7 +348,7 @@ def test_cell_problems_find_what_pasting_leaves_behind():
     """A paste from another workbook brings its locked format and drops the validation; a paste
     from a web page brings numbers as text; an overwritten total loses its formula."""
     from openpyxl.styles import Protection
-    from xlreport.template import cell_problems, template_format
+    from xlreport.readers.template_reader import cell_problems, template_format
 
     wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(build_workbook("2021"))))
     assert template_format(wb).version == "2021"

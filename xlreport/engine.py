@@ -7,59 +7,15 @@ the inputs and a stored total that differs is a finding of the rule that defines
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
-from .formats import FORMATS, Format, Kind, version_for_year
+from .formats import FORMATS, Format, version_for_year
 from .model import Report
-from .rules import ERROR, RULES, WARNING, Instance, instances, rules_for
+from .rules import (ERROR, FEE_WORDS, HAS_ERRORS, PASSED, RULES, WARNING, CellRef, Finding, Instance, cells_text,
+                    instances, rules_for)
 from .values import Invalid, decimals, is_number, show
 
 ZERO = Decimal(0)
-MAX_MONEY_DECIMALS = 6
-FEE_WORDS = ("信息处理费", "处理费")
-
-
-@dataclass(frozen=True)
-class CellRef:
-    key: str
-    label: str  # official labels, e.g. 表三「（一）予以公开」自然人
-    address: str | None = None  # 表三!D7, when the report came from a sheet
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    cells: tuple[CellRef, ...] = ()
-    expected: Decimal | None = None
-    actual: Decimal | None = None
-    table: str | None = None
-    where: str | None = None
-
-    @property
-    def difference(self) -> Decimal | None:
-        if self.expected is None or self.actual is None:
-            return None
-        return self.actual - self.expected
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def to_dict(self) -> dict:
-        from .values import plain
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "table": self.table,
-            "cells": [{"key": c.key, "label": c.label, "address": c.address} for c in self.cells],
-            "expected": plain(self.expected),
-            "actual": plain(self.actual),
-            "difference": plain(self.difference),
-        }
 
 
 _CACHE: dict[tuple, tuple] = {}
@@ -82,7 +38,7 @@ def _build_instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     for rule in rules_for(fmt, cross_year):
         try:
             table = fmt.table(rule.table)
-        except StopIteration:
+        except KeyError:
             continue
         out += instances(rule, table)
     return tuple(out)
@@ -162,11 +118,6 @@ def _ref(report: Report, key: str, previous: Report | None = None) -> CellRef:
     return CellRef(key, label, src.locations.get(key))
 
 
-def _cells_text(refs) -> str:
-    parts = [r.address or r.label for r in refs]
-    return "、".join(parts)
-
-
 def _effective_map(report: Report, ev: Evaluator) -> dict[str, Decimal]:
     """Each cell of the report as the sum rules read it (stored number, else derived total,
     else 0); cells absent from the report or holding an invalid value are left out."""
@@ -228,21 +179,16 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
         rrefs = [_ref(report, key, previous if prev else None) for key, _, prev in inst.right]
         refs = tuple(lrefs + rrefs)
         shown = tuple(lrefs) if rule.defines else refs
-        table = report.format.table(rule.table)
-        msg = rule.message.format(table=table.short, where=inst.where, left=show(left), right=show(right),
-                                  diff=show(abs(left - right)), cells=_cells_text(shown))
-        out.append(Finding(rule.id, rule.severity, msg, refs, expected=right, actual=left,
-                           table=rule.table, where=inst.where))
+        out.append(rule.finding(refs, table=rule.table, where=inst.where, numbers=(right, left),
+                                left=show(left), right=show(right), diff=show(abs(left - right)),
+                                cells=cells_text(shown)))
     return out
-
-
-_INTEGRAL = (Kind.COUNT, Kind.SIGNED)
 
 
 def _value_plan(fmt: Format) -> tuple:
     """(key, cell, label, negative allowed, integer only, money) per cell, cached per format."""
     return _per_format(fmt, "values", lambda f: tuple(
-        (k, c, label, c.kind is Kind.SIGNED, c.kind in _INTEGRAL, c.kind is Kind.MONEY)
+        (k, c, label, c.kind.negative, c.kind.integer, None if c.kind.integer else c.kind.max_decimals)
         for k, (c, label) in _labels(f).items()))
 
 
@@ -250,7 +196,7 @@ def _value_findings(report: Report) -> list[Finding]:
     out = []
     blanks: dict[tuple[str, str], list[CellRef]] = defaultdict(list)
     values, locations = report.values, report.locations
-    for key, cell, label, signed, integral, money in _value_plan(report.format):
+    for key, cell, label, signed, integral, places in _value_plan(report.format):
         if key not in values:
             continue
         v = values[key]
@@ -264,20 +210,17 @@ def _value_findings(report: Report) -> list[Finding]:
             rule_id = "value.negative"
         elif integral and v != v.to_integral_value():
             rule_id = "value.integer"
-        elif money and decimals(v) > MAX_MONEY_DECIMALS:
+        elif places is not None and decimals(v) > places:
             rule_id = "value.decimals"
         if rule_id:
             ref = CellRef(key, label, locations.get(key))
-            addr = ref.address or "无单元格地址"
-            rule = RULES[rule_id]
-            msg = rule.message.format(label=cell.label, address=addr, value=show(v), kind=cell.kind.label)
-            out.append(Finding(rule_id, rule.severity, msg, (ref,), actual=v if is_number(v) else None,
-                               table=cell.table.id, where=cell.row.label))
+            out.append(RULES[rule_id].finding((ref,), table=cell.table.id, where=cell.row.label,
+                                              numbers=(None, v if is_number(v) else None), label=cell.label,
+                                              address=ref.address or "无单元格地址", value=show(v),
+                                              kind=cell.kind.label))
     rule = RULES["value.blank"]
     for (tid, row_label), refs in blanks.items():
-        where = f"表{tid}「{row_label}」"
-        msg = rule.message.format(where=where, count=len(refs), cells=_cells_text(refs))
-        out.append(Finding(rule.id, rule.severity, msg, tuple(refs), table=tid, where=row_label))
+        out.append(rule.finding(refs, table=tid, where=row_label, count=len(refs), cells=cells_text(refs)))
     return out
 
 
@@ -285,29 +228,23 @@ def _structure_findings(report: Report) -> list[Finding]:
     out = []
     fmt = report.format
     for tid in report.missing_tables:
-        rule = RULES["table.missing"]
-        table = fmt.table(tid)
-        out.append(Finding(rule.id, rule.severity, rule.message.format(table=table.short, title=table.title),
-                           table=tid))
+        out.append(RULES["table.missing"].finding(table=tid, title=fmt.table(tid).title))
     for tid, used in report.layouts.items():
-        rule = RULES["layout.mixed"]
-        out.append(Finding(rule.id, rule.severity,
-                           rule.message.format(table=f"表{tid}", used=used, version=fmt.version), table=tid))
+        out.append(RULES["layout.mixed"].finding(table=tid, used=used, version=fmt.version))
     if report.year is not None:
         try:
             expected = version_for_year(report.year)
         except ValueError:
             expected = None
         if expected and expected != fmt.version:
-            rule = RULES["layout.outdated"]
-            out.append(Finding(rule.id, rule.severity, rule.message.format(
-                year=report.year, expected=expected, issued=FORMATS[expected].issued_by, version=fmt.version)))
+            out.append(RULES["layout.outdated"].finding(year=report.year, expected=expected,
+                                                        issued=FORMATS[expected].issued_by, version=fmt.version))
     rule = RULES["text.fee"]
     if fmt.version in rule.versions and "s6" in report.texts:
         text = report.texts.get("s6") or ""
         if not any(w in text for w in FEE_WORDS):
             addr = report.location("s6")
-            out.append(Finding(rule.id, rule.severity, rule.message.format(address=f"（{addr}）" if addr else "")))
+            out.append(rule.finding(address=f"（{addr}）" if addr else ""))
     return out
 
 
@@ -320,4 +257,4 @@ def check(report: Report, previous: Report | None = None) -> list[Finding]:
 def summary(findings) -> dict:
     errors = sum(f.severity == ERROR for f in findings)
     warnings = sum(f.severity == WARNING for f in findings)
-    return {"errors": errors, "warnings": warnings, "status": "通过" if errors == 0 else "有错误"}
+    return {"errors": errors, "warnings": warnings, "status": PASSED if errors == 0 else HAS_ERRORS}

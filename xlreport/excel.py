@@ -8,16 +8,17 @@ remote engine (``xlwings.Book(json=...)``), which is how the tests drive it on L
 Tags: ``check`` (校验), ``fill`` (填充合计), ``clear`` (清除标记), ``new:<year>`` (新建模板),
 ``doctor`` (诊断), ``help`` (帮助).
 
-Two kinds of workbook are understood:
+This module holds the ribbon actions only.  The workbook is read by the one reader
+(:func:`xlreport.readers.template_reader.read_source` over
+:class:`xlreport.readers.source.XlwingsSource`), the same reader ``xlreport check`` uses on
+files, so the button and the command give the same findings.  Two kinds of workbook:
 
-- **our template** (any format version; recognised by its hidden sheet ``_xlreport``, which
-  names the format and the template version, so older templates keep their own layout):
-  each table block (``T3_main``, ``T2_item1``, ...) is read with one bulk read; filling the
-  totals means putting back every total formula (one write per rectangle of total cells);
-- **a hand-made workbook in the official shape**: each sheet's used range is read in one
-  bulk read and the tables are found by their labels (:mod:`xlreport.readers.official`);
-  filling the totals means writing the derived numbers into the total cells that are blank
-  or wrong.
+- **our template** (any format version): filling the totals means putting back every total
+  formula (one write per rectangle of total cells).  The button refuses to write into a
+  template whose blocks were moved, whose sheets were deleted or whose version it does not
+  know (:attr:`WorkbookRead.refusal`), and never overwrites a 校验结果 sheet it did not write;
+- **a hand-made workbook in the official shape**: filling the totals means writing the
+  derived numbers into the total cells that are blank or wrong.
 
 Input cells are never written.  Findings come from :func:`xlreport.engine.check`, exactly
 as ``xlreport check`` computes them; they are listed on the sheet 校验结果 (one bulk write,
@@ -25,9 +26,10 @@ with a link to each cell) and marked in colour (one colour write per table block
 
 Excel round trips of one 校验 (template), whatever the number of findings::
 
-    reads  = 1 (_xlreport) + 1 (cover) + 2 x blocks (6 in 2021, 7 in 2019: each block's defined
-             name, checked against the layout, and its values) + 1 (old 校验结果, if any)
-             [+ 6 formula reads of the total rectangles on desktop Excel]
+    reads  = 1 (_xlreport) + each workbook-level defined name (13 in 2021) + blocks (6 in 2021,
+             7 in 2019: each block's values) + 1 (the cover's fields) + 1 (old 校验结果, if any)
+             [desktop Excel only: + blocks (their formulas) + 4 (protection of the cover and the
+             table sheets); the remote engine carries neither, see xlreport.readers.source]
     writes = 6 (total rectangles) + blocks (colours) + 1 (add or clear 校验结果) + 1 (its values)
              + len(RESULT_WIDTHS) (column widths) + 1 (activate) + 1 (message box)
 
@@ -38,31 +40,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .engine import CellRef, Finding, check, derive_totals
-from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, get_format
-from .layout import COVER_SHEET, META_SHEET, TABLE_SHEETS, Place, col_index, layout
+from .engine import Finding, check, derive_totals
+from .formats import MAX_YEAR, MIN_YEAR, get_format
+from .layout import TABLE_SHEETS, Place, layout, parse_address, rectangles
 from .model import Report
-from .readers.template_reader import content_findings, refs_text, rule_finding
+from .readers.source import XlwingsSource
+from .readers.template_reader import RESULT_SHEET, RESULT_TITLE, WorkbookRead, content_findings, read_source
 from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
-from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, rectangles, write_template
+from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, write_template
 from .values import Invalid, is_number, normalize, plain
 
-RESULT_SHEET = "校验结果"
-RESULT_TITLE = "校验结果："  # the first cell of a result sheet written here begins with this
 TITLE = "政务公开年报"
 MARK_COLORS = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}  # worst severity of a cell's findings
 TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells have none)
 RESULT_HEADER = ("序号", "级别", "规则", "说明", "单元格", "处理", "标记的单元格")
 RESULT_WIDTHS = (6, 6, 22, 70, 14, 14, 30)
 RESULT_FIRST_ROW = 4  # summary on row 1, header on row 3
-MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
-KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
 HELP_TEXT = (
     "政务公开年报加载项\n\n"
     "校验：按勾稽关系检查当前工作簿（与 xlreport check 相同的规则），填回合计，"
@@ -86,7 +84,6 @@ class Run:
     reads: int = 0
     writes: int = 0
     findings: list[Finding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # reader remarks (hand-made workbooks)
     filled: list[str] = field(default_factory=list)  # addresses of totals filled
     marked: dict[str, str] = field(default_factory=dict)  # address -> colour
     message: str = ""
@@ -188,21 +185,24 @@ def _call(obj, name, *args, **kwargs):
         raise NotAReport(f"无法取消保护（{e}）。如模板使用了非默认密码，请先手工撤销工作表保护和工作簿保护。") from None
 
 
-# -- reading ------------------------------------------------------------------------------------
+# -- reading: the one reader (xlreport.readers.template_reader) over the live workbook -------------
 
-@dataclass
-class Located:
-    kind: str  # "template" | "official"
-    report: Report
-    fmt: Format
-    template_version: str | None = None
-    problems: list[str] = field(default_factory=list)
-    reader: list[Finding] = field(default_factory=list)  # what the batch reader says of the workbook
-    result_rows: list[list] | None = None  # the old 校验结果 lines, if the sheet exists
-    foreign_result: bool = False  # a sheet named 校验结果 that this add-in did not write
+def locate(book, run: Run) -> WorkbookRead:
+    """Read the active workbook through the one reader, as ``xlreport check`` reads a file."""
+    source = XlwingsSource(book)
+    try:
+        read = read_source(source)
+    finally:
+        run.reads += source.reads
+    if read.refusal:
+        raise NotAReport(read.refusal)
+    if read.not_report:
+        raise NotAReport("当前工作簿不是政府信息公开工作年度报告：既不是 xlreport 模板，也没有找到"
+                         "表二、表三、表四的官方表头。没有做任何修改。")
+    return read
 
 
-def _refuse_foreign_result(located: Located) -> None:
+def _refuse_foreign_result(located: WorkbookRead) -> None:
     if located.foreign_result:
         raise NotAReport(f"工作簿中已有名为“{RESULT_SHEET}”的工作表，但不是本加载项生成的。"
                          "为免覆盖其中的内容，没有做任何修改；请把它改名后再点按钮。")
@@ -212,11 +212,6 @@ def _sheet_names(book) -> list[str]:
     return [s.name for s in book.sheets]
 
 
-def _meta(book, run: Run) -> dict[str, object]:
-    rows = _read(run, book.sheets[META_SHEET].range("A1:B30"))
-    return {str(k): v for k, v, *_ in rows if isinstance(k, str)}
-
-
 def _int(v) -> int | None:
     n = normalize(v) if not isinstance(v, (dt.date, dt.datetime)) else None
     if is_number(n) and n == n.to_integral_value():
@@ -224,212 +219,9 @@ def _int(v) -> int | None:
     return None
 
 
-def _read_template(book, run: Run, meta: dict) -> Located:
-    version = str(meta.get("format_version") or "").strip()
-    tversion = str(_int(meta.get("template_version")) or meta.get("template_version") or "").strip()
-    if version not in FORMATS:
-        raise NotAReport(f"隐藏工作表“{META_SHEET}”中的格式版本“{version}”无法识别，无法校验。")
-    if tversion not in KNOWN_TEMPLATE_VERSIONS:
-        raise NotAReport(f"此工作簿由更新版本的 xlreport 生成（模板版本 {tversion}），请先升级 xlreport"
-                         "（在新版 xlreport 源码目录中运行 pip install \".[excel]\"，再运行 xlreport addin install）再校验。")
-    fmt = FORMATS[version]
-    lay = layout(fmt)
-    names = _sheet_names(book)
-    missing = [s.name for s in lay.sheets if s.name not in names]
-    if missing:
-        raise NotAReport(f"模板中的工作表“{'、'.join(missing)}”已被删除或改名，无法校验。")
-    moved = _moved_blocks(book, run, lay)
-    if moved:
-        raise NotAReport(f"模板的版式已被改动（{'、'.join(moved)} 所在的行列被插入或删除），加载项不能安全地填写合计，"
-                         "没有做任何修改。请用 xlreport check 检查此文件，或把数据填入新模板。")
-    values: dict[str, object] = {}
-    locations: dict[str, str] = {}
-    as_text: dict[str, list] = {}
-    by_origin: dict[tuple[str, int, int], str] = {p_key: k for k, p_key in
-                                                   ((k, (p.sheet, p.row, p.col)) for k, p in lay.places.items())}
-    for name, (sheet, r1, c1, r2, c2) in lay.names.items():
-        if not name.startswith("T") or name.startswith("TEXT_"):
-            continue
-        grid = _read(run, book.sheets[sheet].range((r1, c1), (r2, c2)))
-        for i, row in enumerate(grid):
-            for j, v in enumerate(row):
-                key = by_origin.get((sheet, r1 + i, c1 + j))
-                if key is not None and key in fmt.cells:
-                    values[key] = normalize(_plain_value(v))
-                    locations[key] = lay.places[key].address
-                    cell = fmt.cells[key]
-                    if cell.is_input and isinstance(v, str) and v.strip() and is_number(values[key]):
-                        as_text.setdefault(cell.table.id, []).append(
-                            CellRef(key, cell.label, locations[key]))
-    cover = next(s for s in lay.sheets if s.name == COVER_SHEET)
-    grid = _read(run, book.sheets[COVER_SHEET].range((1, 1), (cover.nrows, cover.ncols)))
-
-    def at(key):
-        p = lay.places[key]
-        try:
-            return grid[p.row - 1][p.col - 1]
-        except IndexError:
-            return None
-
-    agency = at("agency")
-    year = _int(at("year"))
-    report = Report(fmt, values, agency=str(agency).strip() if agency not in (None, "") else None, year=year,
-                    source=book.name, locations=locations)
-    for s in fmt.sections:
-        text = at(s.id)
-        report.texts[s.id] = str(text) if text not in (None, "") else None
-        report.locations[s.id] = lay.places[s.id].address
-    order = {k: i for i, k in enumerate(fmt.cells)}
-    overwritten = _overwritten_totals(book, run, fmt)
-    reader = [rule_finding("workbook.number_as_text", refs, table=tid, count=len(refs),
-                           cells=refs_text(sorted(refs, key=lambda r: order[r.key])))
-              for tid, refs in as_text.items()] if as_text else []
-    if overwritten:
-        by_table: dict[str, list] = {}
-        for key in sorted(overwritten, key=order.get):
-            cell = fmt.cells[key]
-            by_table.setdefault(cell.table.id, []).append(CellRef(key, cell.label, locations[key]))
-        reader = [rule_finding("workbook.formula_overwritten", refs, table=tid,
-                               cells=refs_text(refs)) for tid, refs in by_table.items()] + reader
-    return Located("template", report, fmt, tversion, reader=reader)
-
-
-def _overwritten_totals(book, run: Run, fmt: Format) -> list[str]:
-    """Total cells whose formula was typed over or deleted (one formula read per rectangle of
-    totals).  Only desktop Excel answers this: the remote engine's payload carries values, not
-    formulas, so there the list is empty (the totals are put back all the same)."""
-    lay = layout(fmt)
-    by_sheet: dict[str, list[Place]] = {}
-    key_at = {}
-    for cell in fmt.totals:
-        p = lay.places[cell.key]
-        by_sheet.setdefault(p.sheet, []).append(p)
-        key_at[(p.sheet, p.row, p.col)] = cell.key
-    out = []
-    for sheet, places in by_sheet.items():
-        for a, b in rectangles(places):
-            try:
-                got = book.sheets[sheet].range((a.row, a.col), (b.row, b.col)).formula
-            except NotImplementedError:
-                return []
-            run.reads += 1
-            if not isinstance(got, (list, tuple)):
-                got = ((got,),)
-            elif got and not isinstance(got[0], (list, tuple)):
-                got = (tuple(got),) if a.row == b.row else tuple((g,) for g in got)
-            for i, row in enumerate(got):
-                for j, f in enumerate(row):
-                    if not (isinstance(f, str) and f.startswith("=")):
-                        out.append(key_at[(sheet, a.row + i, a.col + j)])
-    return out
-
-
-def _block_names(lay) -> list[str]:
-    return [n for n in lay.names if n.startswith("T") and not n.startswith("TEXT_")]
-
-
-def _norm_ref(text):
-    """``='表三'!$D$5:$J$29`` -> ("表三", "D5", "J29"); a single cell ``B8`` equals ``B8:B8``."""
-    flat = re.sub(r"[=$'\s]", "", str(text or ""))
-    sheet, _, cells = flat.rpartition("!")
-    first, _, last = cells.upper().partition(":")
-    return sheet, first, last or first
-
-
-def _moved_blocks(book, run: Run, lay) -> list[str]:
-    """Table blocks whose defined name no longer points where this template version put them
-    (rows or columns inserted after lifting the protection).  A deleted name is no evidence."""
-    moved = []
-    for name in _block_names(lay):
-        try:
-            refers = book.names[name].refers_to
-        except Exception:  # the name is gone (KeyError) or unreadable
-            continue
-        finally:
-            run.reads += 1
-        if _norm_ref(refers) != _norm_ref(lay.name_ref(name)):
-            moved.append(name)
-    return moved
-
-
-def _format_by_names(book) -> Format | None:
-    """An old template without the hidden sheet: its format by the height of ``T3_main``."""
-    try:
-        refers = book.names["T3_main"].refers_to
-    except Exception:
-        return None
-    m = re.search(r"\$?[A-Z]+\$?(\d+):\$?[A-Z]+\$?(\d+)", str(refers))
-    if not m:
-        return None
-    height = int(m.group(2)) - int(m.group(1)) + 1
-    for fmt in FORMATS.values():
-        _, r1, _, r2, _ = layout(fmt).names["T3_main"]
-        if r2 - r1 + 1 == height:
-            return fmt
-    return None
-
-
-def _plain_value(v):
-    """A cell value as xlwings returns it, made ready for ``normalize`` (dates stay text)."""
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    return v
-
-
-def _read_official(book, run: Run) -> Located:
-    from .readers.official import read_grid
-
-    sheets = {}
-    for sheet in book.sheets:
-        if sheet.name in (RESULT_SHEET, META_SHEET):
-            continue
-        used = sheet.used_range
-        last_row = min(used.row + used.shape[0] - 1, MAX_GRID[0])  # formatting can stretch a used range
-        last_col = min(used.column + used.shape[1] - 1, MAX_GRID[1])  # to the sheet's end
-        sheets[sheet.name] = [list(row) for row in _read(run, sheet.range((1, 1), (last_row, last_col)))]
-    report, problems = read_grid(sheets)
-    if len(report.missing_tables) == len(report.format.tables):
-        raise NotAReport("当前工作簿不是政府信息公开工作年度报告：既不是 xlreport 模板，也没有找到"
-                         "表二、表三、表四的官方表头。没有做任何修改。")
-    report.source = book.name
-    return Located("official", report, report.format, None, [], _grid_findings(report, problems))
-
-
-def _grid_findings(report: Report, problems) -> list[Finding]:
-    """The reader findings of a hand-made workbook, worded as ``xlreport check`` words them."""
-    from .readers.official import grid_findings
-    return grid_findings(report, problems)
-
-
-def locate(book, run: Run) -> Located:
-    """Read the active workbook: our template (by its hidden sheet) or the official shape."""
-    names = _sheet_names(book)
-    meta = _meta(book, run) if META_SHEET in names else {}
-    if meta.get("format_version") is None:
-        fmt = _format_by_names(book)  # an old template that lost its hidden sheet
-        if fmt is not None:
-            meta = {"format_version": fmt.version, "template_version": KNOWN_TEMPLATE_VERSIONS[0]}
-    if meta.get("format_version") is not None:
-        located = _read_template(book, run, meta)
-    else:
-        located = _read_official(book, run)
-    if RESULT_SHEET in names:
-        sheet = book.sheets[RESULT_SHEET]
-        used = sheet.used_range
-        located.result_rows = _read(run, sheet.range((1, 1), (used.row + used.shape[0] - 1,
-                                                              max(len(RESULT_HEADER), used.column + used.shape[1] - 1))))
-        first = located.result_rows[0][0] if located.result_rows and located.result_rows[0] else None
-        located.foreign_result = not (isinstance(first, str) and first.startswith(RESULT_TITLE))
-    return located
-
-
 # -- what to write ------------------------------------------------------------------------------
 
-def _place(address: str) -> Place | None:
-    m = re.fullmatch(r"(.+)!\$?([A-Z]{1,3})\$?(\d+)", address or "")
-    if not m:
-        return None
-    return Place(m.group(1).strip("'"), int(m.group(3)), col_index(m.group(2)))
+_place = parse_address
 
 
 def _marked_keys(f: Finding) -> list:
@@ -448,7 +240,7 @@ def _marks(findings: list[Finding]) -> dict[str, str]:
     return {a: MARK_COLORS.get(s, MARK_COLORS["warning"]) for a, s in severity.items()}
 
 
-def _old_marks(located: Located) -> list[str]:
+def _old_marks(located: WorkbookRead) -> list[str]:
     """Addresses marked by the previous 校验 (the last column of the old 校验结果 sheet)."""
     out = []
     for row in (located.result_rows or [])[RESULT_FIRST_ROW - 1:]:
@@ -474,7 +266,7 @@ def _derived_fillable(report: Report) -> dict[str, Decimal]:
 
 # -- writing -----------------------------------------------------------------------------------
 
-def _fill_template(book, run: Run, located: Located) -> None:
+def _fill_template(book, run: Run, located: WorkbookRead) -> None:
     fmt = located.fmt
     lay = layout(fmt)
     formulas = Formulas(fmt, lay)
@@ -495,7 +287,7 @@ def _fill_template(book, run: Run, located: Located) -> None:
                   if located.report.values.get(k) != v]
 
 
-def _fill_official(book, run: Run, located: Located) -> None:
+def _fill_official(book, run: Run, located: WorkbookRead) -> None:
     report = located.report
     todo: dict[str, dict[tuple[int, int], Decimal]] = {}
     for key, value in _derived_fillable(report).items():
@@ -514,7 +306,7 @@ def _fill_official(book, run: Run, located: Located) -> None:
             run.writes += 1
 
 
-def _colour_template(book, run: Run, located: Located, marks: dict[str, str]) -> None:
+def _colour_template(book, run: Run, located: WorkbookRead, marks: dict[str, str]) -> None:
     """One colour write per table block: the marks, and the template's own fill elsewhere
     (which also removes the marks of an earlier run)."""
     fmt = located.fmt
@@ -539,7 +331,7 @@ def _colour_template(book, run: Run, located: Located, marks: dict[str, str]) ->
     run.marked = dict(marks)
 
 
-def _colour_official(book, run: Run, located: Located, marks: dict[str, str], reset: list[str]) -> None:
+def _colour_official(book, run: Run, located: WorkbookRead, marks: dict[str, str], reset: list[str]) -> None:
     """One colour write per table found (bounding box of its cells): the marks, no fill on the
     cells the previous run marked, every other cell left as it is."""
     changes: dict[str, object] = {a: None for a in reset}
@@ -575,7 +367,7 @@ def _link(address: str) -> str:
     return f'=HYPERLINK("{target}","{address}")'
 
 
-def _result_matrix(run: Run, located: Located, filled: set[str]) -> list[list]:
+def _result_matrix(run: Run, located: WorkbookRead, filled: set[str]) -> list[list]:
     findings = run.findings
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
@@ -594,14 +386,12 @@ def _result_matrix(run: Run, located: Located, filled: set[str]) -> list[list]:
             done = "已填回合计"
         rows.append([i, SEVERITY_LABELS.get(f.severity, f.severity), f.rule, f.message,
                      _link(first) if first else "", done, "、".join(marked)])
-    for j, text in enumerate(run.problems, start=len(findings) + 1):
-        rows.append([j, "读取", "reader", text, "", "", ""])
-    if not findings and not run.problems:
+    if not findings:
         rows.append(["", "", "", "全部勾稽关系校验通过，未发现问题。", "", "", ""])
     return rows
 
 
-def _write_result(book, run: Run, located: Located, filled: set[str]) -> None:
+def _write_result(book, run: Run, located: WorkbookRead, filled: set[str]) -> None:
     rows = _result_matrix(run, located, filled)
     if RESULT_SHEET in _sheet_names(book):
         sheet = book.sheets[RESULT_SHEET]
@@ -620,7 +410,7 @@ def _write_result(book, run: Run, located: Located, filled: set[str]) -> None:
 
 # -- the actions ---------------------------------------------------------------------------------
 
-def _sheets_written(located: Located) -> list[str]:
+def _sheets_written(located: WorkbookRead) -> list[str]:
     if located.kind != "template":
         return []
     return [TABLE_SHEETS[t.id] for t in located.fmt.tables]
@@ -643,8 +433,7 @@ def check_book(book, protection: Protection | None = None) -> Run:
     _refuse_foreign_result(located)
     run.kind = located.kind
     # as xlreport check: reader, then engine
-    run.findings = content_findings(located.report) + located.reader + check(located.report)
-    run.problems = list(located.problems)
+    run.findings = content_findings(located.report) + located.findings + check(located.report)
     protection = protection or Protection()
     sheets = _sheets_written(located)
     template = located.kind == "template"

@@ -31,6 +31,43 @@ class Kind(str, Enum):
     def label(self) -> str:
         return KIND_LABELS[self]
 
+    @property
+    def numeric(self) -> bool:
+        return self in KIND_LIMITS
+
+    @property
+    def negative(self) -> bool:
+        """May the value be below zero?"""
+        return KIND_LIMITS[self].negative
+
+    @property
+    def integer(self) -> bool:
+        """Whole numbers only?"""
+        return KIND_LIMITS[self].integer
+
+    @property
+    def max_decimals(self) -> int | None:
+        """At most this many decimal places (0 for integers; None: any)."""
+        return KIND_LIMITS[self].decimals
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a numeric value kind allows: the engine's value rules, the template's data
+    validation, its conditional formats and the 校验 sheet's count all derive from these."""
+
+    negative: bool
+    integer: bool
+    decimals: int | None
+
+
+KIND_LIMITS = {
+    Kind.COUNT: Limits(negative=False, integer=True, decimals=0),
+    Kind.MONEY: Limits(negative=False, integer=False, decimals=6),
+    Kind.SIGNED: Limits(negative=True, integer=True, decimals=0),
+    Kind.AMOUNT: Limits(negative=False, integer=False, decimals=None),
+}
+
 
 KIND_LABELS = {
     Kind.COUNT: "非负整数",
@@ -42,6 +79,18 @@ KIND_LABELS = {
 
 INPUT = "input"
 TOTAL = "total"
+
+
+def cell_key(table, row, column) -> str:
+    """The stable key of a cell, ``t3.new.natural``: table code, row id, column id (each given
+    as the object or as its code/id)."""
+    return f"{getattr(table, 'code', table)}.{getattr(row, 'id', row)}.{getattr(column, 'id', column)}"
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """``t3.new.natural`` -> ("t3", "new", "natural"); ValueError for anything else."""
+    table, row, column = key.split(".")
+    return table, row, column
 
 
 @dataclass(frozen=True)
@@ -127,12 +176,15 @@ class Table:
         raise KeyError(row_id)
 
     def row(self, row_id: str) -> Row:
-        return next(r for r in self.rows if r.id == row_id)
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(row_id)
 
     @cached_property
     def cells(self) -> tuple[Cell, ...]:
         return tuple(
-            Cell(f"{self.code}.{r.id}.{c.id}", self, b, r, c)
+            Cell(cell_key(self, r, c), self, b, r, c)
             for b in self.blocks
             for r in b.rows
             for c in b.columns
@@ -169,7 +221,21 @@ class Format:
     title: str = "政府信息公开工作年度报告"
 
     def table(self, table_id: str) -> Table:
-        return next(t for t in self.tables if table_id in (t.id, t.code))
+        """The table of an id (三) or code (t3); KeyError when this format has none."""
+        for t in self.tables:
+            if table_id in (t.id, t.code):
+                return t
+        raise KeyError(table_id)
+
+    def __hash__(self) -> int:  # hashed often (layouts are cached per format): computed once
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.version, self.issued_by, self.tables, self.sections, self.title))
+
+    def __repr__(self) -> str:
+        return f"Format({self.version!r}, tables={'/'.join(t.id for t in self.tables)}, cells={len(self.cells)})"
 
     @cached_property
     def cells(self) -> dict[str, Cell]:
@@ -348,10 +414,38 @@ class FormatError(ValueError):
     """A bad format version or report year; the message is Chinese."""
 
 
+YEAR_RANGE_TEXT = f"应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份"
+
+
+def parse_year(value) -> int | None:
+    """A report year as a cell or a clerk writes it (2024, 2024.0, "2024", "2024年", "2024年度"),
+    None unless it is a whole year from MIN_YEAR to MAX_YEAR."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        y = value
+    else:
+        text = str(value).strip().removesuffix("年度").removesuffix("年").strip()
+        try:
+            y = float(text) if text else None
+        except ValueError:
+            return None
+    if y is None or not (MIN_YEAR <= y <= MAX_YEAR) or y != int(y):  # also NaN
+        return None
+    y = int(y)
+    return y if MIN_YEAR <= y <= MAX_YEAR else None
+
+
+def check_year(year) -> int:
+    """``year`` if it is a report year (an int from MIN_YEAR to MAX_YEAR), else FormatError."""
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise FormatError(f"报告年度“{year}”不是有效年份（{YEAR_RANGE_TEXT}）")
+    return year
+
+
 def version_for_year(year: int) -> str:
     """The format version that applies to a report year (2021 from report year 2021 on)."""
-    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise FormatError(f"报告年度“{year}”不是有效年份（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）")
+    check_year(year)
     best = max((v for v, first in FIRST_YEAR.items() if first <= year), key=FIRST_YEAR.get, default="2019")
     return best
 
@@ -366,3 +460,20 @@ def get_format(version: str | int | None = None, year: int | None = None) -> For
     if version not in FORMATS:
         raise FormatError(f"未知的格式版本“{version}”，可选：{'、'.join(FORMATS)}")
     return FORMATS[version]
+
+
+def best_fit(paths, table_id: str | None = None, prefer: str | None = None) -> tuple[Format, int]:
+    """The format whose cells match the most of ``paths`` (interchange paths ``三/<row label>/
+    <column label>``), counting only table ``table_id`` when given, and the number matched.  A
+    tie goes to ``prefer`` (else to the first format: the newest).  It iterates ``FORMATS``, so a
+    new format version is considered as soon as it is declared."""
+    paths = set(paths)
+    scores = []
+    for i, fmt in enumerate(FORMATS.values()):
+        cells = fmt.cells.values() if table_id is None else (
+            fmt.table(table_id).cells if any(t.id == table_id for t in fmt.tables) else ())
+        hits = len(paths & {c.path for c in cells})
+        scores.append((hits, fmt.version == prefer, -i, fmt))
+    hits, _, _, fmt = max(scores, key=lambda s: s[:3])
+    return fmt, hits
+

@@ -5,10 +5,11 @@ so no cell address is typed anywhere else.  Rows and columns are 1-based.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .formats import META_FIELDS, Block, Format, Table
+from .formats import META_FIELDS, Block, Format, Table, cell_key
 
 TEMPLATE_VERSION = "1"
 COVER_SHEET = "封面及正文"
@@ -103,10 +104,127 @@ class Layout:
         sheet, r1, c1, r2, c2 = self.names[name]
         return f"'{sheet}'!${col_letter(c1)}${r1}:${col_letter(c2)}${r2}"
 
+    @property
+    def block_names(self) -> list[str]:
+        """The defined names of the table blocks (``T3_main``, ``T2_item1``...), in layout order."""
+        return [n for n in self.names if n[:1] == "T" and n[1:2].isdigit()]
+
 
 def block_name(table: Table, block: Block) -> str:
     """The defined name of a table block, e.g. ``T3_main``, ``T2_item1``."""
     return f"{table.code.upper()}_{block.id}"
+
+
+META_PREFIX, TEXT_PREFIX = "META_", "TEXT_"
+
+
+def field_name(key: str, fmt: Format) -> str | None:
+    """The defined name of a cover field or text section (``META_agency``, ``TEXT_s1``)."""
+    if any(f.id == key for f in META_FIELDS):
+        return f"{META_PREFIX}{key}"
+    if any(s.id == key for s in fmt.sections):
+        return f"{TEXT_PREFIX}{key}"
+    return None
+
+
+# -- geometry: references, ranges, rectangles ----------------------------------------------
+
+_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
+
+
+def parse_ref(text) -> tuple[str, int, int, int, int] | None:
+    """``'表三'!$D$5:$J$27`` (with or without ``=``) -> ("表三", 5, 4, 27, 10); a single cell is a
+    one-cell range; None for ``#REF!`` or anything else."""
+    m = _REF.match(str(text or "").strip())
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    r1, c1 = int(m.group(4)), col_index(m.group(3))
+    r2, c2 = (int(m.group(6)), col_index(m.group(5))) if m.group(5) else (r1, c1)
+    return sheet, r1, c1, r2, c2
+
+
+_ADDRESS = re.compile(r"(.+)!\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def parse_address(address: str | None) -> Place | None:
+    """``表三!D5`` (a message's address) -> its Place; None for anything else."""
+    m = _ADDRESS.fullmatch(address or "")
+    if not m:
+        return None
+    return Place(m.group(1).strip("'"), int(m.group(3)), col_index(m.group(2)))
+
+
+def a1_ref(place: Place, sheet) -> str:
+    """``sheet``: True for ``'表三'!$D$5``, "abs" for ``$D$5``, False for ``D5``."""
+    if sheet == "abs":
+        return f"${col_letter(place.col)}${place.row}"
+    return place.ref if sheet else place.a1
+
+
+def ranges(places: list[Place], sheet: bool) -> list[str]:
+    """References for places, merging runs of adjacent cells (one row or one column) into ranges."""
+    out, i = [], 0
+    while i < len(places):
+        p, j = places[i], i
+        for dr, dc in ((0, 1), (1, 0)):
+            j = i
+            while j + 1 < len(places) and places[j + 1].sheet == p.sheet \
+                    and places[j + 1].row == places[j].row + dr and places[j + 1].col == places[j].col + dc:
+                j += 1
+            if j > i:
+                break
+        if j > i:
+            out.append(f"{a1_ref(p, sheet)}:{a1_ref(places[j], 'abs' if sheet else False)}")
+        else:
+            out.append(a1_ref(p, sheet))
+        i = j + 1
+    return out
+
+
+def addresses(places: list[Place]) -> str:
+    """Human addresses of places (one sheet), runs merged: ``表三!D5:D6、D28:D29``."""
+    return f"{places[0].sheet}!" + "、".join(ranges(places, False)) if places else ""
+
+
+def rectangles(places: list[Place]) -> list[tuple[Place, Place]]:
+    """Cover places (one sheet) with rectangles: runs along rows, merged down identical runs."""
+    rows: dict[int, list[int]] = {}
+    for p in places:
+        rows.setdefault(p.row, []).append(p.col)
+    runs = []  # (row, c1, c2)
+    for r in sorted(rows):
+        cols = sorted(rows[r])
+        start = prev = cols[0]
+        for c in cols[1:] + [None]:
+            if c is not None and c == prev + 1:
+                prev = c
+                continue
+            runs.append((r, start, prev))
+            if c is not None:
+                start = prev = c
+    rects: list[list[int]] = []  # [r1, r2, c1, c2]
+    for r, c1, c2 in runs:
+        for rect in rects:
+            if rect[1] == r - 1 and rect[2] == c1 and rect[3] == c2:
+                rect[1] = r
+                break
+        else:
+            rects.append([r, r, c1, c2])
+    sheet = places[0].sheet
+    return [(Place(sheet, r1, c1), Place(sheet, r2, c2)) for r1, r2, c1, c2 in rects]
+
+
+def rect_ref(rect: tuple[Place, Place]) -> str:
+    """``D5:J9`` (``D5`` for one cell) of a rectangle."""
+    a, b = rect
+    return a.a1 if a == b else f"{a.a1}:{b.a1}"
+
+
+def rect_abs_ref(rect: tuple[Place, Place]) -> str:
+    """``'表三'!$D$5:$J$9`` of a rectangle, for formulas on another sheet."""
+    a, b = rect
+    return a.ref if a == b else f"{a.ref}:${col_letter(b.col)}${b.row}"
 
 
 def _spans(paths: list[tuple[str, ...]]):
@@ -155,7 +273,7 @@ def _table3_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
     sheet.labels += _header_labels(rpaths, left, first_data_row, False, "rowhead")
     for i, r in enumerate(block.rows):
         for j, c in enumerate(block.columns):
-            places[f"{table.code}.{r.id}.{c.id}"] = Place(sheet.name, first_data_row + i, first_data_col + j)
+            places[cell_key(table, r, c)] = Place(sheet.name, first_data_row + i, first_data_col + j)
     last_row, last_col = first_data_row + len(block.rows) - 1, first_data_col + len(block.columns) - 1
     names[block_name(table, block)] = (sheet.name, first_data_row, first_data_col, last_row, last_col)
     sheet.header_rows = (top, first_data_row - 1)
@@ -171,7 +289,7 @@ def _table4_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
     for r in block.rows:
         for c in block.columns:
             paths.append(r.groups + (r.label,) + c.groups + (c.label,))
-            keys.append(f"{table.code}.{r.id}.{c.id}")
+            keys.append(cell_key(table, r, c))
     depth = max(map(len, paths))
     top = 2
     sheet.labels.append(Label(1, 1, table.title, "title", cols=len(paths)))
@@ -204,7 +322,7 @@ def _table2_like(table: Table, sheet: SheetLayout, places: dict, names: dict) ->
         for r in block.rows:
             sheet.labels.append(Label(row, 1, r.label, "rowhead"))
             for j, c in enumerate(block.columns):
-                places[f"{table.code}.{r.id}.{c.id}"] = Place(sheet.name, row, 2 + j)
+                places[cell_key(table, r, c)] = Place(sheet.name, row, 2 + j)
                 if j == n - 1 and n < width:
                     sheet.spans.append(Span(row, 2 + j, cols=width - n + 1))
             row += 1
@@ -222,7 +340,7 @@ def _cover(fmt: Format, sheet: SheetLayout, places: dict, names: dict) -> None:
         sheet.labels.append(Label(row, 1, f.label, "field"))
         places[f.id] = Place(sheet.name, row, 2)
         sheet.spans.append(Span(row, 2, cols=width - 1))
-        names[f"META_{f.id}"] = (sheet.name, row, 2, row, 2)
+        names[f"{META_PREFIX}{f.id}"] = (sheet.name, row, 2, row, 2)
         row += 1
     row += 1
     for s in fmt.sections:
@@ -232,7 +350,7 @@ def _cover(fmt: Format, sheet: SheetLayout, places: dict, names: dict) -> None:
         sheet.spans.append(Span(row + 2, 1, cols=width))
         sheet.heights[row + 1] = 30
         sheet.heights[row + 2] = 400 if s is fmt.sections[0] else 220  # 一 is the longest; Excel's maximum is 409
-        names[f"TEXT_{s.id}"] = (sheet.name, row + 2, 1, row + 2, 1)
+        names[f"{TEXT_PREFIX}{s.id}"] = (sheet.name, row + 2, 1, row + 2, 1)
         row += 4
     sheet.ncols, sheet.nrows = width, row - 2
     sheet.widths = {1: 14, 2: 30, 3: 30, 4: 30}

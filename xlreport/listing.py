@@ -110,9 +110,9 @@ def _child_read(path, conn):
     try:
         from .engine import check
         from .readers.guard import GuardError
-        from .readers.template_reader import _read_other
+        from .readers.template_reader import read_spreadsheet
         try:
-            report, findings = _read_other(Path(path), None, None)
+            report, findings = read_spreadsheet(path)
         except GuardError as e:
             conn.send(("guard", e.rule, e.reason))
             return

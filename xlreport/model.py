@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .formats import FORMATS, Format, Table, get_format
+from .formats import FORMATS, Format, Table, best_fit, cell_key, get_format
 from .values import Value, normalize, plain
 
 INTERCHANGE_SCHEMA = 1
@@ -29,6 +29,13 @@ class Report:
     locations: dict[str, str] = field(default_factory=dict)
     uncertain: set[str] = field(default_factory=set)
     layouts: dict[str, str] = field(default_factory=dict)  # table id -> version, where it differs
+
+    def __repr__(self) -> str:  # short: the values of a report fill a screen
+        filled = sum(v is not None for v in self.values.values())
+        who = ", ".join(f"{k}={v!r}" for k, v in (("agency", self.agency), ("year", self.year),
+                                                    ("source", self.source)) if v is not None)
+        return (f"Report({self.format.version!r}, {filled}/{len(self.values)} cells filled"
+                f"{', ' + who if who else ''})")
 
     @classmethod
     def blank(cls, fmt: Format | str = "2021", **meta) -> "Report":
@@ -61,7 +68,7 @@ class Report:
         for t in self.format.tables:
             if t.id in self.missing_tables:
                 continue
-            out[t.id] = {r.label: {c.label: plain(self.values.get(f"{t.code}.{r.id}.{c.id}"))
+            out[t.id] = {r.label: {c.label: plain(self.values.get(cell_key(t, r, c)))
                                    for c in t.block_of(r.id).columns} for r in t.rows}
         return out
 
@@ -140,17 +147,9 @@ class Report:
 
 
 def _best_table(fmt: Format, tid: str, rows: dict) -> tuple[Table, str] | None:
-    """The version whose table ``tid`` matches the most labels of ``rows``."""
-    scores = []
-    for version, other in FORMATS.items():
-        try:
-            table = (fmt if version == fmt.version else other).table(tid)
-        except StopIteration:
-            continue
-        paths = {c.path for c in table.cells}
-        hit = sum(f"{table.id}/{r}/{c}" in paths for r, cols in rows.items() for c in (cols or {}))
-        scores.append((hit, version == fmt.version, table, version))
-    if not scores:
+    """The version whose table ``tid`` matches the most labels of ``rows`` (``fmt``'s on a tie)."""
+    if not any(t.id == tid for f in FORMATS.values() for t in f.tables):
         return None
-    hit, _, table, version = max(scores, key=lambda s: (s[0], s[1]))
-    return table, version
+    best, _ = best_fit((f"{tid}/{r}/{c}" for r, cols in rows.items() for c in (cols or {})), tid, fmt.version)
+    table = (fmt if best.version == fmt.version else best).table(tid)
+    return table, best.version

@@ -13,11 +13,89 @@ Selectors expand to several ids: ``@inputs`` (every input on that axis) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from .formats import FORMATS, RESULT, Block, Format, Table
+from .formats import FORMATS, RESULT, Block, Format, Table, cell_key
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+
+# The status words, in one place.  Of a report (``xlreport check``'s summary):
+PASSED, HAS_ERRORS, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
+# ... of a line of the template's 校验 sheet, and of the sheet as a whole:
+LINE_PASS, LINE_FAIL, LINE_INVALID, LINE_BLANK_TOTAL, NOT_FILLED = "通过", "错误", "数值无效", "总计空白", "未填写"
+
+
+@dataclass(frozen=True)
+class CellRef:
+    key: str
+    label: str  # official labels, e.g. 表三「（一）予以公开」自然人
+    address: str | None = None  # 表三!D7, when the report came from a sheet
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    cells: tuple[CellRef, ...] = ()
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    table: str | None = None
+    where: str | None = None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.expected is None or self.actual is None:
+            return None
+        return self.actual - self.expected
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        from .values import plain
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "table": self.table,
+            "cells": [{"key": c.key, "label": c.label, "address": c.address} for c in self.cells],
+            "expected": plain(self.expected),
+            "actual": plain(self.actual),
+            "difference": plain(self.difference),
+        }
+
+
+def cells_text(refs) -> str:
+    """Cells named for a message as a clerk reads them, each label once: the official label and
+    the address, and a run of cells of one row under the row's label given once
+    (``表三「（一）予以公开」自然人（表三!D7）、商业企业（表三!E7）``)."""
+    parts, row = [], None
+    for r in refs:
+        head, mark, column = r.label.rpartition("」")
+        text = column if mark and head == row else r.label
+        row = head if mark else None
+        parts.append(f"{text}（{r.address}）" if r.address else text)
+    return "、".join(parts)
+
+
+
+class _Builds:
+    """``rule.finding(...)``: a finding of this rule with its message filled in."""
+
+    def finding(self, refs=(), *, table: str | None = None, where: str | None = None,
+                numbers: tuple = (None, None), **fields) -> Finding:
+        """``table``/``where`` also fill the message's ``{table}`` (表三) and ``{where}`` unless given;
+        ``numbers``: (expected, actual) of a sum or value finding."""
+        expected, actual = numbers
+        if table is not None:
+            fields.setdefault("table", f"表{table}")
+        if where is not None:
+            fields.setdefault("where", where)
+        return Finding(self.id, self.severity, self.message.format(**fields), tuple(refs),
+                       expected=expected, actual=actual, table=table, where=where)
 
 
 @dataclass(frozen=True)
@@ -28,7 +106,7 @@ class Term:
 
 
 @dataclass(frozen=True)
-class SumRule:
+class SumRule(_Builds):
     id: str
     title: str  # short Chinese name, used in summaries and the 校验 sheet
     severity: str
@@ -44,7 +122,7 @@ class SumRule:
 
 
 @dataclass(frozen=True)
-class CheckRule:
+class CheckRule(_Builds):
     """A rule whose logic is a named check in the engine (values, blanks, text, layout)."""
 
     id: str
@@ -94,7 +172,7 @@ CHECK_RULES: tuple[CheckRule, ...] = (
     CheckRule("value.integer", "数值应为整数", ERROR, "{label}（{address}）为{value}，应为{kind}"),
     CheckRule("value.decimals", "金额小数位过多", ERROR, "{label}（{address}）为{value}，应为{kind}"),
     CheckRule("value.blank", "空白单元格", WARNING,
-              "{where}有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
+              "{table}「{where}」有{count}个单元格空白（{cells}）：空白不等于0，没有数据请填0"),
     CheckRule("value.unit", "数字带单位", WARNING,
               "{table}有{count}个数字连同单位填写：{cells}，已按数字读取（单位见表头，单元格只填数字）"),
     CheckRule("table.missing", "表格缺失", ERROR, "缺少{table}（{title}）"),
@@ -129,6 +207,9 @@ def rules_for(fmt: Format, cross_year: bool | None = None) -> list[SumRule]:
     """The sum rules that apply to a format (optionally only the cross-year ones or the others)."""
     return [r for r in SUM_RULES if fmt.version in r.versions
             and (cross_year is None or r.cross_year == cross_year)]
+
+
+FEE_WORDS = ("处理费",)  # text.fee: section 六 names the fee if it holds one of these (信息处理费 included)
 
 
 # -- expanding a rule into its instances ---------------------------------------------
@@ -174,7 +255,7 @@ def instances(rule: SumRule, table: Table) -> list[Instance]:
                         return None
                     for i in found:
                         r, c = (i, o) if rule.each == "column" else (o, i)
-                        cells.append((f"{table.code}.{r.id}.{c.id}", t.sign, t.previous))
+                        cells.append((cell_key(table, r, c), t.sign, t.previous))
                 return tuple(cells)
 
             left, right = keys(rule.left), keys(rule.right)
@@ -224,3 +305,8 @@ WORKBOOK_RULES: tuple[CheckRule, ...] = (
 )
 
 RULES.update({r.id: r for r in WORKBOOK_RULES})
+
+
+def rule_finding(rule_id: str, refs=(), table: str | None = None, where: str | None = None, **fields) -> Finding:
+    """``RULES[rule_id].finding(...)``, for callers that hold a rule id."""
+    return RULES[rule_id].finding(refs, table=table, where=where, **fields)

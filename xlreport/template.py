@@ -32,20 +32,21 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
-from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, get_format
-from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, col_letter,
-                     layout)
+from .formats import MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
+from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
+                     col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
 from .output import OutputError, check_target, write_atomic
-from .rules import RULES, Instance, instances, rules_for
-from .values import Invalid, is_number
+from .rules import (FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance, instances,
+                    rules_for)
+from .values import Invalid
 
 DEFAULT_PASSWORD = "xlreport"
 FONT_NAME = "宋体"
 FIXED_TIME = dt.datetime(2021, 9, 26, 0, 0, 0)  # the 2021 format's date: builds never depend on the clock
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
-PASS, FAIL, INVALID, BLANK_TOTAL = "通过", "错误", "数值无效", "总计空白"
+PASS, FAIL, INVALID, BLANK_TOTAL = LINE_PASS, LINE_FAIL, LINE_INVALID, LINE_BLANK_TOTAL
 CHECK_FIRST_ROW = 11  # first rule line of the 校验 sheet (summary in D3:D8, headers on row 10)
 
 
@@ -90,19 +91,16 @@ PASS_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
 PASS_FONT = Font(color="006100")
 UNLOCKED = Protection(locked=False)
 
-NUMBER_FORMATS = {Kind.COUNT: "0", Kind.SIGNED: "0", Kind.MONEY: "General", Kind.AMOUNT: "General"}
+NUMBER_FORMATS = {k: "0" if k.integer else "General" for k in (Kind.COUNT, Kind.SIGNED, Kind.MONEY, Kind.AMOUNT)}
 
 PASTE_HINT = "从其他表格复制时请用“选择性粘贴—数值”。"
-VALIDATION = {  # kind -> (type, operator, formula1, formula2, prompt, error)
-    Kind.COUNT: ("whole", "greaterThanOrEqual", "0", None,
-                 "请填写非负整数；没有数据请填0，不要留空。", "应填写非负整数（0、1、2……）。"),
-    Kind.SIGNED: ("whole", "between", "-999999999", "999999999",
-                  "请填写整数，减少时填负数；没有变化请填0。", "应填写整数（可为负数）。"),
-    Kind.MONEY: ("decimal", "greaterThanOrEqual", "0", None,
-                 "请填写非负金额（单位：万元，最多6位小数）；没有请填0。", "应填写非负金额（万元）。"),
-    Kind.AMOUNT: ("decimal", "greaterThanOrEqual", "0", None,
-                  "请填写非负数；没有请填0。", "应填写非负数。"),
+PROMPTS = {  # kind -> (input prompt, error message) of its data validation
+    Kind.COUNT: ("请填写非负整数；没有数据请填0，不要留空。", "应填写非负整数（0、1、2……）。"),
+    Kind.SIGNED: ("请填写整数，减少时填负数；没有变化请填0。", "应填写整数（可为负数）。"),
+    Kind.MONEY: ("请填写非负金额（单位：万元，最多6位小数）；没有请填0。", "应填写非负金额（万元）。"),
+    Kind.AMOUNT: ("请填写非负数；没有请填0。", "应填写非负数。"),
 }
+SIGNED_BOUND = "999999999"  # Excel's validation of a signed whole number needs two bounds
 
 
 # -- formulas derived from the rules -----------------------------------------------------
@@ -114,7 +112,7 @@ def instances_for(fmt: Format) -> tuple[Instance, ...]:
     for rule in rules_for(fmt, cross_year=False):
         try:
             table = fmt.table(rule.table)
-        except StopIteration:
+        except KeyError:
             continue
         out += instances(rule, table)
     return tuple(out)
@@ -131,35 +129,6 @@ def definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     return defs
 
 
-def _a1(place: Place, sheet) -> str:
-    """``sheet``: True for ``'表三'!$D$5``, "abs" for ``$D$5``, False for ``D5``."""
-    if sheet == "abs":
-        return f"${col_letter(place.col)}${place.row}"
-    return place.ref if sheet else place.a1
-
-
-def _ranges(places: list[Place], sheet: bool) -> list[str]:
-    """References for places, merging runs of adjacent cells (one row or one column) into ranges."""
-    out, i = [], 0
-    while i < len(places):
-        p, j = places[i], i
-        for dr, dc in ((0, 1), (1, 0)):
-            j = i
-            while j + 1 < len(places) and places[j + 1].sheet == p.sheet \
-                    and places[j + 1].row == places[j].row + dr and places[j + 1].col == places[j].col + dc:
-                j += 1
-            if j > i:
-                break
-        if j > i:
-            q = places[j]
-            first = _a1(p, sheet)
-            out.append(f"{first}:{_a1(q, 'abs' if sheet else False)}")
-        else:
-            out.append(_a1(p, sheet))
-        i = j + 1
-    return out
-
-
 class Formulas:
     """Formula text for one format's layout; ``sheet`` adds sheet names (for other sheets)."""
 
@@ -167,7 +136,7 @@ class Formulas:
         self.fmt, self.lay, self.defs = fmt, lay, definitions(fmt)
 
     def ref(self, key: str, sheet: bool) -> str:
-        return _a1(self.lay.places[key], sheet)
+        return a1_ref(self.lay.places[key], sheet)
 
     def effective(self, key: str, sheet: bool) -> str:
         """A cell as the engine sees it: a blank total counts as its derived sum."""
@@ -185,12 +154,12 @@ class Formulas:
                 if s != sign:
                     continue
                 if key in self.defs:
-                    args += _ranges(run, sheet)
+                    args += ranges(run, sheet)
                     run = []
                     args.append(self.effective(key, sheet))
                 else:
                     run.append(self.lay.places[key])
-            args += _ranges(run, sheet)
+            args += ranges(run, sheet)
             if args:
                 parts.append(("-" if sign < 0 else "") + f"SUM({','.join(args)})")
         if not parts:
@@ -201,14 +170,14 @@ class Formulas:
         """The live formula of a total cell (same sheet): the sum of the cells that define it."""
         pos = [self.lay.places[k] for k, s in self.defs[key] if s > 0]
         neg = [self.lay.places[k] for k, s in self.defs[key] if s < 0]
-        text = f"=SUM({','.join(_ranges(pos, False))})" if pos else "=0"
+        text = f"=SUM({','.join(ranges(pos, False))})" if pos else "=0"
         if neg:
-            text += f"-SUM({','.join(_ranges(neg, False))})"
+            text += f"-SUM({','.join(ranges(neg, False))})"
         return text
 
     def direct(self, inst: Instance, sheet: bool) -> list[str]:
         """References of every cell an instance names (for the non-number guard)."""
-        return _ranges([self.lay.places[k] for k, _, _ in inst.left + inst.right], sheet)
+        return ranges([self.lay.places[k] for k, _, _ in inst.left + inst.right], sheet)
 
     def nonnumeric(self, inst: Instance, sheet: bool) -> str:
         refs = ",".join(self.direct(inst, sheet))
@@ -231,44 +200,6 @@ class Formulas:
         return f"AND({','.join(cond)})"
 
 
-def addresses(places: list[Place]) -> str:
-    """Human addresses of places (one sheet), runs merged: ``表三!D5:D6、D28:D29``."""
-    return f"{places[0].sheet}!" + "、".join(_ranges(places, False)) if places else ""
-
-
-def rectangles(places: list[Place]) -> list[tuple[Place, Place]]:
-    """Cover places (one sheet) with rectangles: runs along rows, merged down identical runs."""
-    rows: dict[int, list[int]] = {}
-    for p in places:
-        rows.setdefault(p.row, []).append(p.col)
-    runs = []  # (row, c1, c2)
-    for r in sorted(rows):
-        cols = sorted(rows[r])
-        start = prev = cols[0]
-        for c in cols[1:] + [None]:
-            if c is not None and c == prev + 1:
-                prev = c
-                continue
-            runs.append((r, start, prev))
-            if c is not None:
-                start = prev = c
-    rects: list[list[int]] = []  # [r1, r2, c1, c2]
-    for r, c1, c2 in runs:
-        for rect in rects:
-            if rect[1] == r - 1 and rect[2] == c1 and rect[3] == c2:
-                rect[1] = r
-                break
-        else:
-            rects.append([r, r, c1, c2])
-    sheet = places[0].sheet
-    return [(Place(sheet, r1, c1), Place(sheet, r2, c2)) for r1, r2, c1, c2 in rects]
-
-
-def _rect_ref(rect: tuple[Place, Place]) -> str:
-    a, b = rect
-    return a.a1 if a == b else f"{a.a1}:{b.a1}"
-
-
 # -- the workbook --------------------------------------------------------------------------
 
 def _resolve_format(fmt, year, report) -> Format:
@@ -287,9 +218,10 @@ def _resolve_format(fmt, year, report) -> Format:
 def _check_year(year) -> int | None:
     if year is None:
         return None
-    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise TemplateError(f"报告年度“{year}”不是有效年份（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）")
-    return year
+    try:
+        return check_year(year)
+    except FormatError as e:
+        raise TemplateError(str(e)) from None
 
 
 def placeable(report: Report, fmt: Format) -> tuple[dict[str, object], list[str]]:
@@ -395,7 +327,9 @@ def _protect(ws, password: str) -> None:
 
 
 def _validation(kind: Kind) -> DataValidation:
-    typ, op, f1, f2, prompt, error = VALIDATION[kind]
+    prompt, error = PROMPTS[kind]
+    typ = "whole" if kind.integer else "decimal"
+    op, f1, f2 = ("between", f"-{SIGNED_BOUND}", SIGNED_BOUND) if kind.negative else ("greaterThanOrEqual", "0", None)
     dv = DataValidation(type=typ, operator=op, formula1=f1, formula2=f2, allow_blank=True,
                         showInputMessage=True, showErrorMessage=True, errorStyle="stop",
                         promptTitle=kind.label[:32], prompt=(prompt + PASTE_HINT)[:255],
@@ -448,14 +382,14 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
     for kind, places in by_kind.items():
         dv = _validation(kind)
         for rect in rectangles(places):
-            dv.add(_rect_ref(rect))
+            dv.add(rect_ref(rect))
         ws.add_data_validation(dv)
         _value_formats(ws, kind, places)
     for inst in instances_for(ctx.fmt):
         if inst.rule.table != table.id:
             continue
         keys = [inst.left[0][0]] if inst.rule.defines else [k for k, _, _ in inst.left + inst.right]
-        sqref = " ".join(_ranges([ctx.lay.places[k] for k in keys], False))
+        sqref = " ".join(ranges([ctx.lay.places[k] for k in keys], False))
         ws.conditional_formatting.add(sqref, FormulaRule(formula=[ctx.formulas.fails(inst, "abs")],
                                                          fill=BAD_FILL, font=BAD_FONT))
     for r in {ctx.lay.places[c.key].row for c in table.cells}:
@@ -471,12 +405,7 @@ def _value_formats(ws, kind: Kind, places: list[Place]) -> None:
     for a, b in rectangles(places):
         ref, x = (a.a1 if a == b else f"{a.a1}:{b.a1}"), a.a1
         bad = [f"AND(NOT(ISBLANK({x})),NOT(ISNUMBER({x})))"]
-        if kind is not Kind.SIGNED:
-            bad.append(f"AND(ISNUMBER({x}),{x}<0)")
-        if kind in (Kind.COUNT, Kind.SIGNED):
-            bad.append(f"AND(ISNUMBER({x}),{x}<>INT({x}))")
-        if kind is Kind.MONEY:
-            bad.append(f"AND(ISNUMBER({x}),ROUND({x},6)<>{x})")
+        bad += [f"AND(ISNUMBER({x}),{fault})" for fault in _kind_faults(kind, x)]
         ws.conditional_formatting.add(ref, FormulaRule(formula=[f"OR({','.join(bad)})"], fill=BAD_FILL,
                                                        font=BAD_FONT, stopIfTrue=True))
         ws.conditional_formatting.add(ref, FormulaRule(formula=[f"ISBLANK({x})"], fill=BLANK_FILL))
@@ -542,43 +471,28 @@ def _cover_sheet(wb, ctx: _Ctx, report: Report | None, year, agency) -> None:
     _protect(ws, ctx.password)
 
 
-def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
-    ws = wb.create_sheet(CHECK_SHEET)
-    ws.sheet_view.showGridLines = False
-    f = ctx.formulas
-    insts = instances_for(ctx.fmt)
-    first = CHECK_FIRST_ROW
-    last = first + len(insts) - 1
-    status_col = "H"
-    status_range = f"${status_col}${first}:${status_col}${last}"
-    inputs_by_sheet: dict[str, list[Place]] = {}
+def _input_rects(ctx: _Ctx, kind: Kind | None = None) -> list[str]:
+    """Absolute references of rectangles covering the input cells (of one value kind)."""
+    by_sheet: dict[str, list[Place]] = {}
     for cell in ctx.fmt.inputs:
-        p = ctx.lay.places[cell.key]
-        inputs_by_sheet.setdefault(p.sheet, []).append(p)
-    rect_refs = []
-    for sheet, places in inputs_by_sheet.items():
-        for a, b in rectangles(places):
-            rect_refs.append(a.ref if a == b else f"{a.ref}:${col_letter(b.col)}${b.row}")
-    bad_terms = []
-    for cell_kind in (Kind.COUNT, Kind.SIGNED, Kind.MONEY, Kind.AMOUNT):
-        by_sheet: dict[str, list[Place]] = {}
-        for cell in ctx.fmt.inputs:
-            if cell.kind is cell_kind:
-                p = ctx.lay.places[cell.key]
-                by_sheet.setdefault(p.sheet, []).append(p)
-        for places in by_sheet.values():
-            for a, b in rectangles(places):
-                r = a.ref if a == b else f"{a.ref}:${col_letter(b.col)}${b.row}"
-                bad_terms.append(f"SUM(IF(ISNUMBER({r}),IF({'+'.join(_kind_faults(cell_kind, r))}>0,1,0),0))")
-    blanks = "+".join(f"COUNTBLANK({r})" for r in rect_refs)
-    nonnum = "+".join(f"COUNTA({r})-COUNT({r})" for r in rect_refs)
+        if kind is None or cell.kind is kind:
+            p = ctx.lay.places[cell.key]
+            by_sheet.setdefault(p.sheet, []).append(p)
+    return [rect_abs_ref(rect) for places in by_sheet.values() for rect in rectangles(places)]
 
-    ws.cell(1, 1, "校验结果（根据勾稽关系自动计算，请勿修改本表）")
-    _style(ws["A1"], "title")
-    ws.merge_cells("A1:J1")
+
+def _check_summary(ctx: _Ctx, status_range: str) -> list[tuple[str, object, str]]:
+    """The summary lines of the 校验 sheet (D3 down): label, formula, note."""
+    rects = _input_rects(ctx)
+    bad_terms = [f"SUM(IF(ISNUMBER({r}),IF({'+'.join(_kind_faults(kind, r))}>0,1,0),0))"
+                 for kind in NUMBER_FORMATS for r in _input_rects(ctx, kind)]
+    blanks = "+".join(f"COUNTBLANK({r})" for r in rects)
+    nonnum = "+".join(f"COUNTA({r})-COUNT({r})" for r in rects)
+    verdict = (f'IF(COUNTIF({status_range},"{FAIL}")+COUNTIF({status_range},"{INVALID}")+D6+D7>0,'
+               f'"{FAIL}","{PASS}")')
     summary = [
-        ("总体状态", f'=IF(COUNTIF({status_range},"{FAIL}")+COUNTIF({status_range},"{INVALID}")+D6+D7>0,'
-                     f'"{FAIL}","{PASS}")', "有“错误”时请按下表核对对应单元格；表格中标红的单元格即为有问题的单元格。"),
+        ("总体状态", f'=IF(D5={len(ctx.fmt.inputs)},"{NOT_FILLED}",{verdict})',
+         "有“错误”时请按下表核对对应单元格；表格中标红的单元格即为有问题的单元格。"),
         ("错误条数", f'=COUNTIF({status_range},"{FAIL}")', "勾稽关系不成立的条数。"),
         ("空白输入单元格", f"={blanks}", "空白不等于0：没有数据请填0（表格中标黄的单元格）。"),
         ("非数值输入单元格", f"={nonnum}", "填入了文字或以文本形式粘贴的数字，请改为数值。"),
@@ -587,8 +501,13 @@ def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
     ]
     s6 = ctx.lay.places.get("s6")
     if s6 is not None and ctx.fmt.version in RULES["text.fee"].versions:
-        summary.append(("信息处理费说明", f'=IF(ISNUMBER(SEARCH("处理费",{s6.ref})),"已说明","未说明")',
+        found = "+".join(f'ISNUMBER(SEARCH("{w}",{s6.ref}))' for w in FEE_WORDS)
+        summary.append(("信息处理费说明", f'=IF({found},"已说明","未说明")',
                         "六、其他需要报告的事项应说明信息处理费收取情况（如“本年度未收取信息处理费”）。"))
+    return summary
+
+
+def _write_summary(ws, summary) -> None:
     for i, (label, formula, note) in enumerate(summary):
         r = 3 + i
         ws.cell(r, 1, label)
@@ -602,41 +521,50 @@ def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
         ws.cell(r, 5, note)
         _style(ws.cell(r, 5), "note")
         ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=10)
-    if lost:  # values of the filled report this layout has no cell for (a table in the other version)
-        note = ws.cell(first - 2, 1, f"注意：原报告中有{len(lost)}个数值的表格格式与本模板（{ctx.fmt.version}版）不同，"
-                                     f"未能填入：{'；'.join(lost)}"[:1000])
-        _style(note, "note")
-        note.font = BAD_FONT
-        ws.merge_cells(start_row=first - 2, start_column=1, end_row=first - 2, end_column=10)
-        ws.row_dimensions[first - 2].height = 30
-    heads = ["序号", "表", "校验内容", "适用于", "左边", "右边", "差额", "结果", "规则编号", "涉及单元格", "非数值"]
-    hr = first - 1
-    for j, h in enumerate(heads, start=1):
-        c = ws.cell(hr, j, h)
+
+
+def _write_lost(ws, ctx: _Ctx, row: int, lost: list[str]) -> None:
+    """Values of the filled report this layout has no cell for (a table in the other version)."""
+    note = ws.cell(row, 1, f"注意：原报告中有{len(lost)}个数值的表格格式与本模板（{ctx.fmt.version}版）不同，"
+                           f"未能填入：{'；'.join(lost)}"[:1000])
+    _style(note, "note")
+    note.font = BAD_FONT
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=10)
+    ws.row_dimensions[row].height = 30
+
+
+CHECK_HEADS = ("序号", "表", "校验内容", "适用于", "左边", "右边", "差额", "结果", "规则编号", "涉及单元格", "非数值")
+
+
+def _check_line(ctx: _Ctx, i: int, inst: Instance, r: int) -> list:
+    """One rule instance as a line of the 校验 sheet (row ``r``); column K counts non-numbers."""
+    f, nn = ctx.formulas, f"K{r}"
+    status = f'IF(ROUND(G{r},6)=0,"{PASS}","{FAIL}")'
+    if inst.rule.defines:
+        status = f'IF(ISBLANK({f.ref(inst.left[0][0], True)}),"{BLANK_TOTAL}",{status})'
+    return [
+        i + 1,
+        f"表{inst.rule.table}",
+        inst.rule.title,
+        inst.where,
+        f'=IF({nn}>0,"",{f.left(inst, True)})',
+        f'=IF({nn}>0,"",{f.right(inst, True)})',
+        f'=IF({nn}>0,"",E{r}-F{r})',
+        f'=IF({nn}>0,"{INVALID}",{status})',
+        inst.rule.id,
+        addresses([ctx.lay.places[k] for k, _, _ in inst.left + inst.right]),
+        f"={f.nonnumeric(inst, True)}",
+    ]
+
+
+def _write_lines(ws, ctx: _Ctx, insts, first: int) -> None:
+    for j, h in enumerate(CHECK_HEADS, start=1):
+        c = ws.cell(first - 1, j, h)
         _style(c, "header")
         c.border = BORDER
     for i, inst in enumerate(insts):
         r = first + i
-        nn = f"K{r}"
-        places = [ctx.lay.places[k] for k, _, _ in inst.left + inst.right]
-        row = [
-            i + 1,
-            f"表{inst.rule.table}",
-            inst.rule.title,
-            inst.where,
-            f'=IF({nn}>0,"",{f.left(inst, True)})',
-            f'=IF({nn}>0,"",{f.right(inst, True)})',
-            f'=IF({nn}>0,"",E{r}-F{r})',
-            None,
-            inst.rule.id,
-            addresses(places),
-            f"={f.nonnumeric(inst, True)}",
-        ]
-        blank_total = (f"ISBLANK({f.ref(inst.left[0][0], True)})" if inst.rule.defines else None)
-        status = f'IF(ROUND(G{r},6)=0,"{PASS}","{FAIL}")'
-        if blank_total:
-            status = f'IF({blank_total},"{BLANK_TOTAL}",{status})'
-        row[7] = f'=IF({nn}>0,"{INVALID}",{status})'
+        row = _check_line(ctx, i, inst, r)
         for j, v in enumerate(row, start=1):
             c = ws.cell(r, j, v)
             c.border = BORDER
@@ -647,15 +575,33 @@ def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
     ws.column_dimensions["K"].hidden = True
     for j, w in enumerate(CHECK_WIDTHS, start=1):
         ws.column_dimensions[col_letter(j)].width = w
+
+
+def _status_colours(ws, first: int, last: int) -> None:
     rng = f"H{first}:H{last}"
-    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{FAIL}"'], fill=BAD_FILL, font=BAD_FONT))
-    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{INVALID}"'], fill=BAD_FILL,
-                                                   font=BAD_FONT))
-    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{PASS}"'], fill=PASS_FILL, font=PASS_FONT))
-    ws.conditional_formatting.add("D3", FormulaRule(formula=[f'D3="{FAIL}"'], fill=BAD_FILL, font=BAD_FONT))
-    ws.conditional_formatting.add("D3", FormulaRule(formula=[f'D3="{PASS}"'], fill=PASS_FILL, font=PASS_FONT))
+    for word, fill, font in ((FAIL, BAD_FILL, BAD_FONT), (INVALID, BAD_FILL, BAD_FONT), (PASS, PASS_FILL, PASS_FONT)):
+        ws.conditional_formatting.add(rng, FormulaRule(formula=[f'H{first}="{word}"'], fill=fill, font=font))
+    for word, fill, font in ((FAIL, BAD_FILL, BAD_FONT), (PASS, PASS_FILL, PASS_FONT), (NOT_FILLED, BLANK_FILL, None)):
+        ws.conditional_formatting.add("D3", FormulaRule(formula=[f'D3="{word}"'], fill=fill, font=font))
+
+
+def _check_sheet(wb, ctx: _Ctx, lost: list[str] = ()) -> None:
+    """The 校验 sheet: a summary (overall status, counts) and one line per rule instance."""
+    ws = wb.create_sheet(CHECK_SHEET)
+    ws.sheet_view.showGridLines = False
+    insts = instances_for(ctx.fmt)
+    first = CHECK_FIRST_ROW
+    last = first + len(insts) - 1
+    ws.cell(1, 1, "校验结果（根据勾稽关系自动计算，请勿修改本表）")
+    _style(ws["A1"], "title")
+    ws.merge_cells("A1:J1")
+    _write_summary(ws, _check_summary(ctx, f"$H${first}:$H${last}"))
+    if lost:
+        _write_lost(ws, ctx, first - 2, lost)
+    _write_lines(ws, ctx, insts, first)
+    _status_colours(ws, first, last)
     ws.freeze_panes = f"A{first}"
-    _print_setup(ws, 10, last, (hr, hr), landscape=True, pages_tall=1)
+    _print_setup(ws, 10, last, (first - 1, first - 1), landscape=True, pages_tall=1)
     _protect(ws, ctx.password)
 
 
@@ -664,11 +610,11 @@ CHECK_WIDTHS = (5, 6, 44, 34, 8, 8, 7, 9, 13, 34)
 
 def _kind_faults(kind: Kind, r: str) -> list[str]:
     """Conditions (TRUE = fault) on a number of this kind, as formula text over ``r``."""
-    faults = [] if kind is Kind.SIGNED else [f"({r}<0)"]
-    if kind in (Kind.COUNT, Kind.SIGNED):
+    faults = [] if kind.negative else [f"({r}<0)"]
+    if kind.integer:
         faults.append(f"({r}<>INT({r}))")
-    if kind is Kind.MONEY:
-        faults.append(f"(ROUND({r},6)<>{r})")
+    elif kind.max_decimals is not None:
+        faults.append(f"(ROUND({r},{kind.max_decimals})<>{r})")
     return faults
 
 
@@ -773,75 +719,6 @@ __all__ = ["DEFAULT_PASSWORD", "TemplateError", "build_workbook", "write_templat
            "placeable", "instances_for", "definitions", "template_name", "template_format", "cell_problems"]
 
 
-# -- reader side: what pasting and overwriting leave behind ------------------------------
-
-@dataclass(frozen=True)
-class CellProblem:
-    key: str
-    address: str  # 表三!D5
-    kind: str  # locked | no_validation | text_number | text | formula | total_overwritten
-    message: str
-
-
-PROBLEM_MESSAGES = {
-    "locked": "输入单元格已被锁定（多半是从其他表格连同格式粘贴的），数值仍可读取",
-    "no_validation": "输入单元格的数据有效性已丢失（多半是粘贴覆盖的）",
-    "text_number": "数字以文本形式保存（多半是从网页或文档粘贴的）",
-    "text": "输入单元格填写的不是数字",
-    "formula": "输入单元格中有公式",
-    "total_overwritten": "合计单元格的公式已被覆盖为固定数值",
-}
-
-
-def template_format(wb) -> Format | None:
-    """The format a workbook made by this module declares in its hidden sheet (None if absent)."""
-    if META_SHEET not in wb.sheetnames:
-        return None
-    for key, value, *_ in wb[META_SHEET].iter_rows(values_only=True):
-        if key == "format_version" and str(value) in FORMATS:
-            return FORMATS[str(value)]
-    return None
-
-
-def cell_problems(wb, fmt: Format | None = None) -> list[CellProblem]:
-    """Traces of pasting and overwriting in a filled template (openpyxl workbook loaded with
-    formulas, i.e. not ``data_only``): locked or unvalidated input cells, numbers stored as
-    text, formulas in input cells and total formulas replaced by numbers.  The values stay
-    readable; this tells the checker (and the clerk) why a cell looks odd."""
-    from .values import normalize
-
-    fmt = fmt or template_format(wb)
-    if fmt is None:
-        return []
-    lay = layout(fmt)
-    covered: dict[str, set] = {}
-    for name in {p.sheet for p in lay.places.values()}:
-        if name not in wb.sheetnames:
-            continue
-        cells = set()
-        for dv in wb[name].data_validations.dataValidation:
-            for rng in dv.sqref.ranges:
-                cells |= {(r, c) for r in range(rng.min_row, rng.max_row + 1)
-                          for c in range(rng.min_col, rng.max_col + 1)}
-        covered[name] = cells
-    out = []
-    for cell in fmt.cells.values():
-        p = lay.places[cell.key]
-        if p.sheet not in wb.sheetnames:
-            continue
-        c = wb[p.sheet].cell(p.row, p.col)
-        kinds = []
-        if cell.is_input:
-            if c.protection.locked:
-                kinds.append("locked")
-            if (p.row, p.col) not in covered.get(p.sheet, ()):
-                kinds.append("no_validation")
-            if c.data_type == "f":
-                kinds.append("formula")
-            elif isinstance(c.value, str) and c.value.strip():
-                kinds.append("text_number" if is_number(normalize(c.value)) else "text")
-        elif c.data_type != "f" and c.value is not None:
-            kinds.append("total_overwritten")
-        out += [CellProblem(cell.key, p.address, k, f"{cell.label}（{p.address}）：{PROBLEM_MESSAGES[k]}")
-                for k in kinds]
-    return out
+# The reader side (``template_format``, ``cell_problems``) lives in xlreport.readers.template_reader;
+# these names stay importable from here for callers written before the move.
+from .readers.template_reader import CellProblem, cell_problems, template_format  # noqa: E402,F401

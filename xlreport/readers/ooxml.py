@@ -19,7 +19,7 @@ from html import unescape
 
 from ..layout import col_letter
 
-__all__ = ["OoxmlError", "XCell", "Sheet", "Book", "split_ref", "parse_range"]
+__all__ = ["OoxmlError", "XCell", "Sheet", "Book", "parse_range"]
 
 
 class OoxmlError(Exception):
@@ -31,10 +31,6 @@ class XCell:
     value: object  # str, float/int, bool, None (a formula without cached value)
     type: str  # n (number), s (text), b (bool), e (error), f? see ``formula``
     formula: str | None = None  # formula text without '=' (None: a constant); '' for a shared formula's child
-
-    @property
-    def is_text(self) -> bool:
-        return self.type == "s"
 
 
 class Sheet:
@@ -92,11 +88,6 @@ def _col(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
-
-
-def split_ref(text: str) -> tuple[str, int, int, int, int] | None:
-    """``'表三'!$D$5:$J$27`` -> ("表三", 5, 4, 27, 10); None for #REF! or anything else."""
-    return parse_range(text)
 
 
 def parse_range(text: str):
