@@ -43,8 +43,9 @@ def transcription(request) -> tuple[Path, dict]:
 # The "every rule is tested" meta-test (tests/test_rule_coverage.py) asks, for each rule id, for a
 # passing test that both produced a finding of that rule (recorded here, at run time) and names the
 # rule in its own assertions (read from the test's syntax tree).  Findings are recorded when they are
-# made in this process (a worker process's findings are not); a fixture's findings count for every
-# test that uses the fixture.
+# made in this process, and when a worker process's results reach this one through
+# ``xlreport.batch.iter_results`` (the folder check runs every file in a worker); a fixture's
+# findings count for every test that uses the fixture.
 
 PRODUCED: dict[str, set[str]] = {}  # test node id -> rule ids of the findings made while it ran
 _FIXTURE_PRODUCED: dict[str, set[str]] = {}  # fixture name -> rule ids made while it was set up
@@ -66,6 +67,18 @@ def _record_findings() -> None:
 
     recording_init._records_rule = True
     Finding.__init__ = recording_init
+
+    from xlreport import batch
+
+    iter_results = batch.iter_results
+
+    def recording_iter_results(*args, **kwargs):
+        for result in iter_results(*args, **kwargs):
+            for produced in _COLLECTING:
+                produced.update(row["rule"] for row in result.findings)
+            yield result
+
+    batch.iter_results = recording_iter_results
 
 
 _record_findings()
