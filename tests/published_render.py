@@ -211,3 +211,72 @@ def to_xlsx(report: Report, agency: str, year: int, path) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(str(path))
+
+
+# -- forms of a published report, for the accuracy measure and the form tests -------------------
+
+FORMS = ("text", "html", "docx", "docx_pdf", "xlsx_pdf")
+TOTAL_COLUMN = "total"
+
+
+def variant(report: Report, *, blank_totals: bool = False, zeros_blank: bool = False) -> Report:
+    """The report as published with 表三's 总计 column left blank and/or zeros printed as blanks
+    (the values a faithful reading gives back)."""
+    out = Report(report.format, dict(report.values), dict(report.texts), agency=report.agency,
+                 year=report.year, layouts=dict(report.layouts))
+    for key, v in out.values.items():
+        if blank_totals and key.startswith("t3.") and key.endswith("." + TOTAL_COLUMN):
+            out.values[key] = None
+        elif zeros_blank and v is not None and not isinstance(v, str) and v == 0:
+            out.values[key] = None
+    return out
+
+
+def to_text(report: Report, agency: str, year: int) -> str:
+    """Tab-separated text, as copied from a web page (merged cells once)."""
+    out = []
+    for kind, content in blocks(report, agency, year):
+        if kind != "table":
+            out.append(content)
+            continue
+        out.extend("\t".join(c.text for c in line) for line in content)
+    return "\n".join(out) + "\n"
+
+
+def write_forms(cases, folder, forms=FORMS) -> dict:
+    """Write each (name, report, agency, year) in every form; PDFs made by LibreOffice in one call
+    per kind (Writer for .docx, Calc for .xlsx).  Returns {(name, form): path}."""
+    from pathlib import Path
+
+    from xlreport.libreoffice import convert
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    docx_src, xlsx_src = [], []
+    for name, report, agency, year in cases:
+        if "text" in forms:
+            p = folder / f"{name}.txt"
+            p.write_text(to_text(report, agency, year), encoding="utf-8")
+            out[(name, "text")] = p
+        if "html" in forms:
+            p = folder / f"{name}.html"
+            p.write_text(to_html(report, agency, year), encoding="utf-8")
+            out[(name, "html")] = p
+        if "docx" in forms or "docx_pdf" in forms:
+            p = folder / f"{name}.docx"
+            to_docx(report, agency, year, p)
+            out[(name, "docx")] = p
+            docx_src.append((name, p))
+        if "xlsx_pdf" in forms:
+            p = folder / "xlsx" / f"{name}.xlsx"
+            p.parent.mkdir(exist_ok=True)
+            to_xlsx(report, agency, year, p)
+            xlsx_src.append((name, p))
+    if "docx_pdf" in forms and docx_src:
+        pdfs = convert([p for _, p in docx_src], "pdf:writer_pdf_Export", folder / "docx_pdf")
+        out.update({(n, "docx_pdf"): q for (n, _), q in zip(docx_src, pdfs)})
+    if "xlsx_pdf" in forms and xlsx_src:
+        pdfs = convert([p for _, p in xlsx_src], "pdf:calc_pdf_Export", folder / "xlsx_pdf")
+        out.update({(n, "xlsx_pdf"): q for (n, _), q in zip(xlsx_src, pdfs)})
+    return {k: v for k, v in out.items() if k[1] in forms}

@@ -221,12 +221,17 @@ def _cell_text(el) -> str:
     return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
 
 
+MAX_SPAN_COLS = 64  # the official tables are at most 18 columns wide
+MAX_GRID_CELLS = 20_000  # positions of one table's grid (the official tables have a few hundred)
+
+
 def html_grid(table) -> list[list[str]]:
-    """The rows of an HTML table as a rectangular grid: a cell spanning rows or columns keeps its
-    text in its top-left position; the positions it covers are empty strings."""
+    """The rows of an HTML table as a grid: a cell spanning rows or columns keeps its text in its
+    top-left position; the positions it covers are empty strings.  Spans are bounded by the
+    table's own rows and ``MAX_SPAN_COLS``, and a table's grid by ``MAX_GRID_CELLS`` positions
+    (rows past that are left out), so a hostile rowspan/colspan cannot exhaust memory."""
     rows = [tr for tr in table.iter("tr")]
     grid: dict[tuple[int, int], str] = {}
-    width = 0
     for r, tr in enumerate(rows):
         c = 0
         for td in tr:
@@ -234,15 +239,25 @@ def html_grid(table) -> list[list[str]]:
                 continue
             while (r, c) in grid:
                 c += 1
-            rs = _span(td.get("rowspan"))
-            cs = _span(td.get("colspan"))
+            rs = min(_span(td.get("rowspan")), len(rows) - r)
+            cs = min(_span(td.get("colspan")), MAX_SPAN_COLS)
+            if len(grid) + rs * cs > MAX_GRID_CELLS:
+                rows = rows[:r]
+                break
             text = _cell_text(td)
             for dr in range(rs):
                 for dc in range(cs):
                     grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""
             c += cs
-            width = max(width, c)
-    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+        else:
+            continue
+        break
+    ends: dict[int, int] = {}
+    for r, c in grid:
+        ends[r] = max(ends.get(r, 0), c + 1)
+    # each row as wide as the cells that cover it (a row short of cells stays short: its numbers
+    # are then placed from the right edge, where a table's numbers are)
+    return [[grid.get((r, c), "") for c in range(ends.get(r, 0))] for r in range(len(rows))]
 
 
 def _span(v) -> int:

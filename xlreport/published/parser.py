@@ -141,6 +141,7 @@ class Chunk:
     line: int
     atomic: bool  # one whole cell: never split
     col: int | None = None  # where it ends on its line (layout text from a PDF)
+    gpos: int | None = None  # grid rows: its position counted from the row's right edge (1 = last)
 
     @property
     def blank(self) -> bool:
@@ -180,10 +181,12 @@ class Scan:
     line_of: list  # line index of each compact character
     groups: list
     mode: str  # "line" (cells separated by spaces), "cell" (one per line or run together), "grid"
+    headers: list = field(default_factory=list)  # grid header blocks: (first data line, {label: gpos})
 
 
-def scan(lines: list[str]) -> Scan:
-    """Cut a table region into label text and groups of numbers."""
+def scan(lines: list[str], columns: frozenset = frozenset()) -> Scan:
+    """Cut a table region into label text and groups of numbers.  ``columns``: the canonical
+    column labels of the table, whose positions in a grid's header rows place the grid's cells."""
     split = [None if (not l or GRID_SEP in l) else l.split() for l in lines]
     values = [None if t is None else [_numeric(x) for x in t] for t in split]
     line_mode = sum(1 for v in values if v is not None and sum(x not in (None, "") for x in v) >= 2) >= 3
@@ -194,6 +197,8 @@ def scan(lines: list[str]) -> Scan:
     open_group: Group | None = None  # one cell per line: consecutive number lines
     blank_run = 0
     grid = False
+    headers: list = []
+    head: dict = {}  # the header rows being read: column label -> position from the right
 
     def add_text(text, i):
         nonlocal size
@@ -215,10 +220,20 @@ def scan(lines: list[str]) -> Scan:
             while k > 0 and vals[k - 1] is not None:
                 k -= 1
             add_text(" ".join(cells[:k]), i)
+            w = len(cells)
             if k < len(cells) and any(v for v in vals[k:]):
-                groups.append(Group(size, [Chunk(v, i, True) for v in vals[k:]], exact=True))
+                groups.append(Group(size, [Chunk(v, i, True, gpos=w - j) for j, v in enumerate(vals[k:], k)],
+                                    exact=True))
+                if head:
+                    headers.append((i, {**(headers[-1][1] if headers else {}), **head}))
+                    head = {}
             elif k < len(cells) and k > 0:
-                groups.append(Group(size, [Chunk("", i, True) for _ in vals[k:]], exact=True))
+                groups.append(Group(size, [Chunk("", i, True, gpos=w - j) for j in range(k, w)], exact=True))
+            if columns and not any(v for v in vals if v):
+                for j, c in enumerate(cells):
+                    label = compact(c)
+                    if label in columns:
+                        head[label] = w - j
             blank_run = 0
             continue
         toks = split[i]
@@ -252,7 +267,7 @@ def scan(lines: list[str]) -> Scan:
     if open_group is not None:
         open_group.runs.append(None)  # the region ends: the trailing run is unknown
     mode = "grid" if grid else ("line" if line_mode else "cell")
-    return Scan("".join(parts), line_of, groups, mode)
+    return Scan("".join(parts), line_of, groups, mode, headers)
 
 
 # -- locating labels -------------------------------------------------------------------------------
@@ -572,7 +587,7 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
     if table_id == "四":
         return parse_table4(version, lines, prior_gap)
     specs = row_specs(version, table_id)
-    sc = scan(lines)
+    sc = scan(lines, column_labels(version, table_id))
     found = find_labels(sc.compact, specs)
     res = TableResult(table_id, version, found=sum(f is not None for f in found))
     if res.found == 0:
@@ -646,6 +661,8 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
         runs = gs[0].runs if len(gs) == 1 and gs[0].runs and len(gs[0].runs) == len(chunks) + 1 else None
         splittable = sc.mode == "cell"
         placed = _by_columns(chunks, anchors.get(len(spec.columns)))
+        if placed is None and sc.mode == "grid" and len(gs) == 1:
+            placed = _by_header(spec, gs[0], sc.headers)
         if placed is not None:
             rr = RowResult([tuple(placed)])
         else:
@@ -737,6 +754,36 @@ def _by_columns(chunks, anchors) -> list | None:
     return vals
 
 
+@lru_cache(maxsize=None)
+def column_labels(version: str, table_id: str) -> frozenset:
+    """The canonical column labels of a table (what its grid header rows print)."""
+    return frozenset(canon(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
+
+
+def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
+    """The cells of a grid row by the positions of the column labels in the header rows above it
+    (after spans are expanded): every column found, every number on a column."""
+    line = group.chunks[0].line
+    head = None
+    for first, h in headers:
+        if first > line:
+            break
+        head = h
+    if head is None:
+        return None
+    if any(c.gpos is None for c in group.chunks):
+        return None
+    at = {c.gpos: c for c in group.chunks}
+    pos = [head.get(canon(col.label)) for col in spec.columns]
+    if None in pos or len(set(pos)) != len(pos):
+        return None
+    if any(c.text and c.gpos not in pos for c in group.chunks):
+        return None  # a number under no column: not a grid to trust
+    if any(p not in at for p in pos):
+        return None  # a column over the row's label cells
+    return [at[p].text or None for p in pos]
+
+
 def _solve_columns(version: str, specs, results: dict) -> None:
     """Narrow ambiguous rows of table 三 by its column rules (balance, subtotal)."""
     ambiguous = [i for i, r in results.items() if len(r.candidates) > 1 and r.no_split is None]
@@ -824,6 +871,12 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
         numeric = [g for g in sc.groups if any(c.text for c in g.chunks)]
         if sc.mode == "grid" and len(numeric) == 1:
             chunks = numeric[0].chunks  # one grid row holds the numbers: the header rows' blanks are no cells
+        elif sc.mode == "grid" and not numeric:
+            width = sum(len(s.columns) for s in specs)
+            empty = [i for i, l in enumerate(lines) if GRID_SEP in l and l.count(GRID_SEP) == width - 1
+                     and not l.replace(GRID_SEP, "").strip()]
+            if empty:  # the row of numbers under the header printed all blank: every cell blank
+                chunks = [Chunk("", empty[-1], True) for _ in range(width)]
     n = sum(len(s.columns) for s in specs)
     cons = []
     offset = 0

@@ -47,7 +47,7 @@ def normalize_lines(text: str) -> list[str]:
     one-cell-per-line copies their number tells where a blank cell was)."""
     out = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not raw or raw.isspace():
+        if not raw or (raw.isspace() and GRID_SEP not in raw):  # a grid row of blank cells is a row
             out.append("")
             continue
         body = raw.lstrip(" \u3000").rstrip("\n\r ")

@@ -1,0 +1,131 @@
+"""Every form a reader meets, built from each real report's transcription and read back cell by
+cell: HTML and Word tables read by the header's positions (label cells split over two columns,
+总计 left blank, zeros printed as blanks, tables split with and without their header, 表三 without
+its group-label column).  Every cell exact or marked uncertain; no sum error on a consistent report."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import REAL_JSON
+from published_render import C, to_html, transcription, variant, write_forms
+from xlreport.engine import check
+from xlreport.published import audit_file, audit_text
+from xlreport.published.extract import html_text
+from xlreport.rules import SUM_RULES
+
+AGENCY = "某市某某局"
+SUM_IDS = {r.id for r in SUM_RULES}
+SHAPES = {"as_published": {}, "blank_totals": {"blank_totals": True}, "zeros_blank": {"zeros_blank": True},
+          "both": {"blank_totals": True, "zeros_blank": True}}
+
+
+def verdict(want, audit):
+    """(wrong cells, false sum errors) of a reading against the values the document prints."""
+    got = audit.report
+    assert got is not None, [f.message for f in audit.findings]
+    wrong = [(k, v, got.values.get(k, "MISSING")) for k, v in want.values.items()
+             if k not in got.uncertain and got.values.get(k, "MISSING") != v]
+    truth = {(f.rule, f.where) for f in check(want) if f.rule in SUM_IDS}
+    false = [f.message for f in audit.findings if f.rule in SUM_IDS and (f.rule, f.where) not in truth]
+    return wrong, false
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_html_grid_read_by_position(path, shape):
+    _, report, year = transcription(path)
+    want = variant(report, **SHAPES[shape])
+    got = audit_text(html_text(to_html(want, AGENCY, year).encode("utf-8"))[0])
+    assert verdict(want, got) == ([], [])
+    assert not got.report.uncertain
+
+
+def _without_group_column(page: str) -> str:
+    """表三 printed without its group-label column: the group cells (rowspan) left out and the
+    labels under them no longer spanning."""
+    import re
+
+    page = re.sub(r"<td rowspan=\"\d+\">三、本年度办理结果</td>", "", page)
+    page = re.sub(r"<td rowspan=\"\d+\">（[三四五]）[^<]*</td>", "", page)
+    return page
+
+
+def _split(page: str, every: int, header: bool) -> str:
+    """Each table cut into pieces of ``every`` rows (a page break), with or without its header rows."""
+    import re
+
+    out = []
+    for part in re.split(r"(<table><tbody>.*?</tbody></table>)", page, flags=re.S):
+        if not part.startswith("<table>"):
+            out.append(part)
+            continue
+        rows = re.findall(r"<tr>.*?</tr>", part, flags=re.S)
+        head = [r for r in rows[:4] if not re.search(r"<td>\d", r)]
+        body = rows[len(head):]
+        pieces = ["<table><tbody>" + "".join(head + body[:every]) + "</tbody></table>"]
+        for i in range(every, len(body), every):
+            pieces.append("<p>- 2 -</p><table><tbody>" + "".join((head if header else []) + body[i:i + every])
+                          + "</tbody></table>")
+        out.append("".join(pieces))
+    return "".join(out)
+
+
+@pytest.mark.parametrize("case", ["no_group_column", "split_no_header", "split_header_repeated"])
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_html_tables_split_or_without_group_column(path, case):
+    _, report, year = transcription(path)
+    want = variant(report, blank_totals=True)
+    page = to_html(want, AGENCY, year)
+    page = {"no_group_column": _without_group_column, "split_no_header": lambda p: _split(p, 5, False),
+            "split_header_repeated": lambda p: _split(p, 5, True)}[case](page)
+    got = audit_text(html_text(page.encode("utf-8"))[0])
+    assert verdict(want, got) == ([], [])
+
+
+def test_split_label_cell_and_blank_total_do_not_shift_the_row():
+    """The defect of issue 15: 三、本年度办理结果 | （一）予以公开 | numbers | (blank 总计) put the
+    自然人 figure under 商业企业."""
+    path = next(p for p in REAL_JSON if p.stem.startswith("2024"))
+    _, report, year = transcription(path)
+    want = variant(report, blank_totals=True)
+    got = audit_text(html_text(to_html(want, AGENCY, year).encode("utf-8"))[0]).report
+    assert got.values["t3.granted.natural"] == want.values["t3.granted.natural"] != 0
+    assert got.values["t3.granted.total"] is None
+
+
+@pytest.fixture(scope="session")
+def word_files(tmp_path_factory):
+    cases = []
+    wants = {}
+    for path in REAL_JSON:
+        _, report, year = transcription(path)
+        for shape, opts in SHAPES.items():
+            name = f"{path.stem}__{shape}"
+            wants[name] = variant(report, **opts)
+            cases.append((name, wants[name], AGENCY, year))
+    files = write_forms(cases, tmp_path_factory.mktemp("forms"), forms=("docx",))
+    return files, wants
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_word_grid_read_by_position(word_files, path, shape):
+    files, wants = word_files
+    name = f"{path.stem}__{shape}"
+    got = audit_file(files[(name, "docx")])
+    assert verdict(wants[name], got) == ([], [])
+    assert (got.report.agency, got.report.year) == (AGENCY, int(path.stem[:4]))
+
+
+def test_huge_spans_are_bounded():
+    """rowspan/colspan of 200 on every cell of a long table: the grid stays small (issue 13)."""
+    import tracemalloc
+
+    row = "<tr>" + "<td rowspan='200' colspan='200'>x</td>" * 50 + "</tr>"
+    page = ("<html><body><table>" + row * 400 + "</table></body></html>").encode()
+    tracemalloc.start()
+    text, _ = html_text(page)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 60 * 1024 * 1024
+    assert len(text) < 200_000
