@@ -164,7 +164,7 @@ def to_html(report: Report, agency: str, year: int) -> str:
     return "\n".join(parts)
 
 
-def to_docx(report: Report, agency: str, year: int, path) -> None:
+def to_docx(report: Report, agency: str, year: int, path, ruled: bool = True) -> None:
     import docx
 
     document = docx.Document()
@@ -174,6 +174,8 @@ def to_docx(report: Report, agency: str, year: int, path) -> None:
             continue
         cells, width = grid(content)
         table = document.add_table(rows=len(content), cols=width)
+        if ruled:
+            table.style = "Table Grid"  # the official tables are printed with their grid lines
         for r, c, cell in cells:
             target = table.cell(r, c)
             if cell.rows > 1 or cell.cols > 1:
@@ -182,10 +184,10 @@ def to_docx(report: Report, agency: str, year: int, path) -> None:
     document.save(str(path))
 
 
-def to_xlsx(report: Report, agency: str, year: int, path) -> None:
+def to_xlsx(report: Report, agency: str, year: int, path, ruled: bool = True) -> None:
     """A sheet laid out like the printed report, to be turned into a real PDF by LibreOffice."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment
+    from openpyxl.styles import Alignment, Border, Side
 
     wb = Workbook()
     ws = wb.active
@@ -202,9 +204,21 @@ def to_xlsx(report: Report, agency: str, year: int, path) -> None:
             target = ws.cell(row + r, 1 + c, cell.text if cell.text == "" else
                              (int(cell.text) if cell.text.isdigit() else cell.text))
             target.alignment = Alignment(wrap_text=True, vertical="center")
+            if ruled:
+                thin = Side(style="thin")
+                for rr in range(cell.rows):
+                    for cc in range(cell.cols):
+                        ws.cell(row + r + rr, 1 + c + cc).border = Border(left=thin, right=thin, top=thin, bottom=thin)
             if cell.rows > 1 or cell.cols > 1:
                 ws.merge_cells(start_row=row + r, start_column=1 + c,
                                end_row=row + r + cell.rows - 1, end_column=c + cell.cols)
+        for r in range(len(content)):  # rows tall enough for their wrapped labels, as a printed table is
+            need = 1
+            for rr, c, cell in cells:
+                if rr == r and cell.text and not cell.text.isdigit():
+                    width = sum(ws.column_dimensions[chr(65 + c + k)].width for k in range(cell.cols))
+                    need = max(need, -(-len(cell.text) * 2 // int(width)) - (cell.rows - 1))
+            ws.row_dimensions[row + r].height = 15 * max(1, need)
         row += len(content) + 1
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -243,7 +257,7 @@ def to_text(report: Report, agency: str, year: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_forms(cases, folder, forms=FORMS) -> dict:
+def write_forms(cases, folder, forms=FORMS, ruled: bool = True) -> dict:
     """Write each (name, report, agency, year) in every form; PDFs made by LibreOffice in one call
     per kind (Writer for .docx, Calc for .xlsx).  Returns {(name, form): path}."""
     from pathlib import Path
@@ -265,13 +279,13 @@ def write_forms(cases, folder, forms=FORMS) -> dict:
             out[(name, "html")] = p
         if "docx" in forms or "docx_pdf" in forms:
             p = folder / f"{name}.docx"
-            to_docx(report, agency, year, p)
+            to_docx(report, agency, year, p, ruled)
             out[(name, "docx")] = p
             docx_src.append((name, p))
         if "xlsx_pdf" in forms:
             p = folder / "xlsx" / f"{name}.xlsx"
             p.parent.mkdir(exist_ok=True)
-            to_xlsx(report, agency, year, p)
+            to_xlsx(report, agency, year, p, ruled)
             xlsx_src.append((name, p))
     if "docx_pdf" in forms and docx_src:
         pdfs = convert([p for _, p in docx_src], "pdf:writer_pdf_Export", folder / "docx_pdf")

@@ -363,19 +363,42 @@ def docx_grid(table) -> list[list[str]]:
 
 # -- PDF ------------------------------------------------------------------------------------
 
+_PDF_TABLE_WORDS = ("自然人", "结果维持", "本年制发", "处理决定", "申请人情况", "行政复议")
+_PDF_NUMBER = re.compile(r"[+-]?[\d,]+(?:\.\d+)?")
+
+
 def pdf_text(path: Path) -> str:
-    """Text of a PDF with its layout kept (one printed table row per line)."""
+    """Text of a PDF: poppler's layout text (one printed table row per line); the pages that hold
+    the official tables printed with their grid lines are read again by position (pdfplumber's
+    ruled tables: each number in the cell its lines enclose), their tables as grid rows."""
     exe = shutil.which("pdftotext")
-    if exe:
+    if not exe:
+        return _pdf_plumber_text(path)
+    try:
+        proc = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
+                              capture_output=True, timeout=PDF_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ExtractError(f"PDF 文字提取超时（超过{PDF_TIMEOUT}秒）") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExtractError("PDF 文件已损坏或加密，无法提取文字" + (f"（{err[-1][:120]}）" if err else ""))
+    pages = proc.stdout.decode("utf-8", "replace").split("\x0c")
+    tabled = [i for i, t in enumerate(pages) if any(w in re.sub(r"\s+", "", t) for w in _PDF_TABLE_WORDS)]
+    if tabled:
         try:
-            proc = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
-                                  capture_output=True, timeout=PDF_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise ExtractError(f"PDF 文字提取超时（超过{PDF_TIMEOUT}秒）") from None
-        if proc.returncode != 0:
-            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ExtractError("PDF 文件已损坏或加密，无法提取文字" + (f"（{err[-1][:120]}）" if err else ""))
-        return proc.stdout.decode("utf-8", "replace").replace("\x0c", "\n")
+            span = list(range(tabled[0], min(len(pages), tabled[-1] + 2)))  # middle and end pages hold no header words
+            grids = pdf_grids(path, span[:MAX_GRID_PAGES])
+        except Exception:  # a PDF pdfplumber cannot read keeps its layout text
+            grids = {}
+        for i, text in grids.items():
+            pages[i] = text
+    return "\n".join(pages)
+
+
+MAX_GRID_PAGES = 12  # pages read by position (the official tables take a few)
+
+
+def _pdf_plumber_text(path: Path) -> str:
     import pdfplumber  # fallback when poppler is not installed
 
     pages = []
@@ -383,3 +406,82 @@ def pdf_text(path: Path) -> str:
         for page in pdf.pages[:MAX_PDF_PAGES]:
             pages.append(page.extract_text() or "")
     return "\n".join(pages)
+
+
+def _pdf_cell(text) -> str | None:
+    """A ruled cell's text with its wrapped lines joined ("17\n8" is 178, "自然\n人" 自然人)."""
+    if text is None:
+        return None
+    return re.sub(r"\s*\n\s*", "", text).strip()
+
+
+def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
+    """The text of the given pages (0-based) with each ruled table as grid rows (merged cells
+    in their first position, as for HTML and Word); pages without a ruled table are left out.
+    A row cut by a page break (its label continued at the top of the next page, its number
+    cells empty) is joined to the row it continues."""
+    import pdfplumber
+
+    out: dict[int, str] = {}
+    last_row: list | None = None  # the last row of the last table read, and where it was written
+    last_at: tuple | None = None
+    with pdfplumber.open(str(path)) as pdf:
+        for i in pages:
+            if i >= len(pdf.pages):
+                continue
+            if last_at is not None and last_at[0] != i - 1:
+                last_row = None  # only a table going on from the page before continues a row
+            page = pdf.pages[i]
+            tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+            tables = [t for t in tables if t.rows]
+            if not tables:
+                last_row = None
+                continue
+            items = []  # (top, kind, content)
+            boxes = [t.bbox for t in tables]
+
+            def outside(obj, boxes=boxes):
+                x = (obj["x0"] + obj["x1"]) / 2
+                y = (obj["top"] + obj["bottom"]) / 2
+                return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+            rest = page.filter(outside)
+            for line in rest.extract_text_lines(return_chars=False):
+                items.append((line["top"], 0, line["text"]))
+            for t in tables:
+                items.append((t.bbox[1], 1, t))
+            items.sort(key=lambda it: (it[0], it[1]))
+            lines: list = []
+            for n, (_, kind, content) in enumerate(items):
+                if kind == 0:
+                    lines.append(content)
+                    continue
+                rows = [[_pdf_cell(c) for c in row] for row in content.extract()]
+                if (n == 0 or all(k == 1 for _, k, _ in items[:n])) and last_row is not None and rows \
+                        and _continues(last_row, rows[0]):
+                    joined = [(a or "") + (b or "") if (a or b) else a for a, b in zip(last_row, rows[0])]
+                    page_no, idx = last_at
+                    target = out.get(page_no) if page_no != i else None
+                    if target is not None:
+                        tl = target.split("\n")
+                        tl[idx] = GRID_SEP.join(c or "" for c in joined)
+                        out[page_no] = "\n".join(tl)
+                    else:
+                        lines[idx] = GRID_SEP.join(c or "" for c in joined)
+                    rows = rows[1:]
+                for row in rows:
+                    lines.append(GRID_SEP.join(c or "" for c in row))
+                if rows:
+                    last_row = rows[-1]
+                    last_at = (i, len(lines) - 1)
+            out[i] = "\n".join(lines)
+    return out
+
+
+def _continues(prev: list, row: list) -> bool:
+    """True when ``row`` (first row of a table at the top of a page) is the rest of ``prev``: as
+    wide, no number of its own, and empty (not merged) wherever ``prev`` has a number."""
+    if len(prev) != len(row) or any(c and _PDF_NUMBER.fullmatch(c) for c in row):
+        return False
+    nums = [j for j, c in enumerate(prev) if c and _PDF_NUMBER.fullmatch(c)]
+    return bool(nums) and all(row[j] == "" for j in nums) and any(c for c in row)

@@ -654,7 +654,7 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 results[i] = RowResult([tuple([None] * len(spec.columns))], "报告中找不到该行的标签", lost=True)
                 continue
             gs = []
-        if not gs and i in troubled:
+        if not gs and (i in troubled or sc.mode == "grid"):  # a grid row always has its cells
             results[i] = RowResult([tuple([None] * len(spec.columns))], "数字与标签的对应关系不清楚", lost=True)
             continue
         chunks = [c for g in gs for c in g.chunks]
