@@ -229,7 +229,7 @@ def to_xlsx(report: Report, agency: str, year: int, path, ruled: bool = True) ->
 
 # -- forms of a published report, for the accuracy measure and the form tests -------------------
 
-FORMS = ("text", "html", "docx", "docx_pdf", "xlsx_pdf")
+FORMS = ("text", "glued", "html", "docx", "docx_pdf", "xlsx_pdf")
 TOTAL_COLUMN = "total"
 
 
@@ -257,6 +257,20 @@ def to_text(report: Report, agency: str, year: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def to_glued(report: Report, agency: str, year: int) -> str:
+    """Text copied from a page that lost every cell boundary: each row's label and digits run
+    together ("一、本年新收政府信息公开申请数量3001536143119")."""
+    out = []
+    for kind, content in blocks(report, agency, year):
+        if kind != "table":
+            out.append(content)
+            continue
+        for line in content:
+            values = [c.text for c in line if c.text.replace(".", "", 1).isdigit()]
+            out.append("".join(c.text for c in line if c.text not in values) + "".join(values))
+    return "\n".join(out) + "\n"
+
+
 def write_forms(cases, folder, forms=FORMS, ruled: bool = True) -> dict:
     """Write each (name, report, agency, year) in every form; PDFs made by LibreOffice in one call
     per kind (Writer for .docx, Calc for .xlsx).  Returns {(name, form): path}."""
@@ -273,6 +287,10 @@ def write_forms(cases, folder, forms=FORMS, ruled: bool = True) -> dict:
             p = folder / f"{name}.txt"
             p.write_text(to_text(report, agency, year), encoding="utf-8")
             out[(name, "text")] = p
+        if "glued" in forms:
+            p = folder / f"{name}.glued.txt"
+            p.write_text(to_glued(report, agency, year), encoding="utf-8")
+            out[(name, "glued")] = p
         if "html" in forms:
             p = folder / f"{name}.html"
             p.write_text(to_html(report, agency, year), encoding="utf-8")

@@ -110,6 +110,9 @@ CHECK_RULES: tuple[CheckRule, ...] = (
               "{table}「{where}」的数字“{digits}”无法拆分成{count}个单元格并满足勾稽关系，这些单元格未能读出，请人工核对"),
     CheckRule("parse.uncertain", "单元格无法确定", WARNING,
               "{table}「{where}」有{count}个单元格无法从原文确定（{cells}）：{reason}；已按一种可能的读法填写，请人工核对"),
+    CheckRule("parse.cannot_verify", "勾稽关系无法核对", WARNING,
+              "{table}「{where}」的“{rule}”无法核对：所涉单元格（{cells}）未能从原文确定读出，"
+              "找不到满足该勾稽关系的读法；未作为错误报告，请人工核对原文"),
     CheckRule("parse.label_typo", "官方标签有错字", WARNING,
               "{table}的官方标签“{label}”在报告中写作“{found}”"),
     CheckRule("doc.empty", "文件为空", ERROR, "{reason}"),

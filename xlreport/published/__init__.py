@@ -11,6 +11,7 @@ from ..model import Report
 from ..rules import RULES
 from .extract import read_document
 from .parser import parse_text
+from .verdict import checked
 
 __all__ = ["Audit", "audit_file", "audit_text", "read_document", "parse_text"]
 
@@ -46,7 +47,7 @@ def audit_text(text: str, source: str | None = None, year_hint: int | None = Non
     parsed = parse_text(text, source=source, year_hint=year_hint)
     if parsed.report is None:
         return Audit(source or "", None, parsed.findings)
-    findings = parsed.findings + check(parsed.report)
+    findings = parsed.findings + checked(parsed.report)
     return Audit(source or "", parsed.report, _ordered(findings))
 
 

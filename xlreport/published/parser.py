@@ -343,7 +343,7 @@ def _fuzzy(window: str, label: str) -> tuple[int, str] | None:
 # -- splitting digits into cells -----------------------------------------------------------------------
 
 def _valid(part: str, kind: Kind | None) -> bool:
-    if not part:
+    if not part or len(part) > MAX_CELL_CHARS:
         return False
     if kind is None:  # any kind: the position is not known yet
         return _valid(part, Kind.SIGNED) or _valid(part, Kind.AMOUNT)
@@ -439,17 +439,19 @@ class RowResult:
     reason: str = ""  # why more than one reading remains
     no_split: str | None = None  # the digits that no reading fits
     lost: bool = False  # the row's label was not found: nothing is known
+    placed: bool = False  # read as a row whose blank cells were left out
 
 
-def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
-    """The possible readings of one printed row from its chunks."""
+def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool, dropped: bool = False) -> RowResult:
+    """The possible readings of one printed row from its chunks; ``dropped``: the table is known
+    to leave blank cells out, so digits that split into every cell may also be fewer cells."""
     try:
-        return _solve_row(spec, chunks, runs, gap, splittable)
+        return _solve_row(spec, chunks, runs, gap, splittable, dropped)
     except TooMany:
         return RowResult([tuple([None] * len(spec.columns))], "连写的数字太长，可能的拆法过多", lost=True)
 
 
-def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
+def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool, dropped: bool = False) -> RowResult:
     n = len(spec.columns)
     kinds = [c.kind for c in spec.columns]
     cons = spec.constraints
@@ -477,18 +479,52 @@ def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) 
         fitting = [c for c in full if _fits(c, cons)]
         if fitting:
             fitting.sort(key=_reading_order)
+            fewer = _place(numbers, kinds, cons, n, True, True, n - 1) if dropped else None
+            if fewer:
+                return RowResult(fitting + fewer[:MAX_CANDIDATES], "数字连写且可能省略了空白单元格，有多种读法")
             return RowResult(fitting, "数字连写，有多种拆分都满足勾稽关系" if len(fitting) > 1 else "")
+        placed = _placements(numbers, kinds, cons, n, True) if dropped else None  # blanks left out too
+        if placed:
+            if len(placed.candidates) == 1 and full:  # the split into every cell reads otherwise
+                placed.candidates.append(full[0])
+                placed.reason = "数字连写且可能省略了空白单元格，有多种读法"
+            return placed
         if len(full) == 1:
             return RowResult(full)
         if full:
             return RowResult([tuple([None] * n)], no_split="".join(numbers))
     if len(numbers) > n:
         return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
-    # fewer numbers than cells and the blank positions were lost: place them in every way
+    return _placements(numbers, kinds, cons, n, can_split) or \
+        RowResult([tuple([None] * n)], no_split=" ".join(numbers))
+
+
+def _placements(numbers, kinds, cons, n, can_split) -> "RowResult | None":
+    """Fewer numbers than cells and the blank positions lost: every placement (and split, when
+    digits may run together) that satisfies the row's rules; None when none does.  Readings
+    with a blank total beside numbers come after those that fill their totals; when they are
+    all there is, every cell of the row is uncertain."""
+    strict = _place(numbers, kinds, cons, n, can_split, True)
+    loose = _place(numbers, kinds, cons, n, can_split, False)
+    if strict is None or loose is None:
+        return None
+    # shown reading: totals filled (what a printed row keeps), then the leftmost positions
+    cands = strict + [c for c in loose if c not in set(strict)][:MAX_CANDIDATES]
+    if not cands:
+        return None
+    cands.sort(key=lambda c: sum(c[t] is None for t, _ in cons))
+    reason = "原文省略了空白单元格，数字所在的位置无法确定"
+    return RowResult(cands, reason if len(cands) > 1 or not strict else "", lost=not strict, placed=True)
+
+
+def _place(numbers, kinds, cons, n, can_split, strict, most: int | None = None) -> list | None:
     cands = []
     budget = [MAX_CANDIDATES * 10]  # placements tried, at most
-    for k in range(min(n, sum(len(x) for x in numbers)), 0, -1):
-        parts_list = splits(numbers, [None] * k) if can_split else ([tuple(numbers)] if len(numbers) == k else [])
+    for k in range(min(most or n, n, sum(len(x) for x in numbers)), 0, -1):
+        try:
+            parts_list = splits(numbers, [None] * k) if can_split else ([tuple(numbers)] if len(numbers) == k else [])
+        except TooMany:
+            return None
         for parts in parts_list:
             for pos in itertools.combinations(range(n), k):
                 budget[0] -= 1
@@ -501,17 +537,15 @@ def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) 
                         ok = False
                         break
                     vals[p] = t
+                if ok and strict and any(vals[t] is None and any(_dec(vals[i]) for i, _ in ps) for t, ps in cons):
+                    ok = False
                 if ok and _fits(vals, cons):
                     cands.append(tuple(vals))
                 if len(cands) >= MAX_CANDIDATES:
                     break
         if cands:
             break
-    if not cands:
-        return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
-    # shown reading: totals filled (what a printed row keeps), then the leftmost positions
-    cands.sort(key=lambda c: sum(c[t] is None for t, _ in cons))
-    return RowResult(cands, "原文省略了空白单元格，数字所在的位置无法确定" if len(cands) > 1 else "")
+    return cands
 
 
 @dataclass
@@ -576,6 +610,7 @@ class TableResult:
     findings: list = field(default_factory=list)
     found: int = 0  # row labels located
     gap: "GapModel | None" = None  # how blank cells show in a one-cell-per-line copy
+    dropped: bool = False  # some row was read as having its blank cells left out
 
 
 def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, refs=(), **fmt) -> Finding:
@@ -583,7 +618,8 @@ def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, r
     return Finding(rule_id, rule.severity, rule.message.format(**fmt), tuple(refs), table=in_table, where=at)
 
 
-def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None) -> TableResult:
+def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None,
+                dropped: bool = False) -> TableResult:
     if table_id == "四":
         return parse_table4(version, lines, prior_gap)
     specs = row_specs(version, table_id)
@@ -647,6 +683,7 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
     gm = (gap_model(groups, widths) or prior_gap) if sc.mode == "cell" else None
     res.gap = gm
     results: dict[int, RowResult] = {}
+    redo: list = []  # rows split into every cell, read again if the table leaves blanks out
     for i, spec in enumerate(specs):
         gs = by_row.get(i)
         if gs is None:
@@ -667,10 +704,16 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             rr = RowResult([tuple(placed)])
         else:
             rr = solve_row(spec, chunks, runs, gm, splittable)
+            if splittable and not rr.placed:
+                redo.append((i, spec, chunks, runs))
         if i in troubled and len(rr.candidates) == 1:
             rr.reason = "数字与标签的对应关系不清楚"
             rr.candidates = rr.candidates * 2
         results[i] = rr
+    res.dropped = any(r.placed for r in results.values())
+    if res.dropped or dropped:  # this report leaves blank cells out: so may any row
+        for i, spec, chunks, runs in redo:
+            results[i] = solve_row(spec, chunks, runs, gm, True, dropped=True)
     if table_id == "三":
         _solve_columns(version, specs, results)
     for i, rr in results.items():
@@ -995,6 +1038,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         year = None
     # tables
     results: dict[str, TableResult] = {}
+    bodies: dict = {}
     for tid in ("二", "三", "四"):
         body = section(tid)
         if body is None:
@@ -1003,6 +1047,11 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         version = _table_version(tid, canon(body), year)
         prior = [r.gap for r in results.values() if r.gap is not None]
         results[tid] = parse_table(tid, version, rl, prior[-1] if prior else None)
+        bodies[tid] = (version, rl, prior[-1] if prior else None)
+    if any(r.dropped for r in results.values()):  # blank cells left out in one table: maybe in all
+        for tid, r in list(results.items()):
+            if not r.dropped and tid != "四":
+                results[tid] = parse_table(tid, *bodies[tid], dropped=True)
     recognised = (sum(r.found for t, r in results.items() if t != "四") > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"

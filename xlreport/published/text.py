@@ -51,13 +51,21 @@ def normalize_lines(text: str) -> list[str]:
             out.append("")
             continue
         body = raw.lstrip(" \u3000").rstrip("\n\r ")
-        if "\t" in body and GRID_SEP not in body and sum(1 for c in body.split("\t") if c.strip()) >= 2:
+        if "\t" in body and GRID_SEP not in body and _tab_row(body):
             raw = GRID_SEP.join(body.split("\t"))  # a tab-separated table row: keep its blank cells, leading ones too
         line = normalize_line(raw)
         if line and is_footer(line):
             continue
         out.append(line)
     return out
+
+
+def _tab_row(body: str) -> bool:
+    """A tab-separated table row: two cells with text, or a label followed by
+    blank cells, as a row whose cells are all blank is copied."""
+    cells = body.split("\t")
+    filled = sum(1 for c in cells if c.strip())
+    return filled >= 2 or (filled == 1 and cells[0].strip() != "" and len(cells) >= 2)
 
 
 def canon(s: str) -> str:

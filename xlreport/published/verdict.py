@@ -1,0 +1,115 @@
+"""No verdict on what was not read: the engine's sum findings over a published report whose
+reading left some cells uncertain (run-together digits, blanks left out, rows not found).
+
+A sum rule whose instance involves an uncertain cell is never reported as an error.  When the
+uncertain cells can take values (valid for their kind) that satisfy every rule, that reading is
+chosen (the cells stay marked uncertain, so the reader still checks them); the instances that no
+reading found here satisfies become one ``parse.cannot_verify`` finding each, naming the rule and
+the uncertain cells, as a warning: the report may be wrong there, but what was not read is no
+evidence either way.  Pure: works on the core's Report and Findings, imports no I/O library."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..engine import Finding, check
+from ..formats import Kind
+from ..model import Report
+from ..rules import RULES, SUM_RULES, instances
+
+SUM_IDS = frozenset(r.id for r in SUM_RULES)
+MAX_ROUNDS = 60
+
+
+def _instance_map(report: Report) -> dict:
+    out = {}
+    for rule in SUM_RULES:
+        if rule.cross_year:
+            continue
+        try:
+            table = report.format.table(rule.table)
+        except StopIteration:
+            continue
+        for inst in instances(rule, table):
+            out[(rule.id, inst.where)] = inst
+    return out
+
+
+def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
+    return [f for f in check(report, previous) if f.rule in SUM_IDS]
+
+
+def _valid(cell, v: Decimal) -> bool:
+    if cell.kind is Kind.SIGNED:
+        return v == v.to_integral_value()
+    if v < 0:
+        return False
+    return cell.kind in (Kind.MONEY, Kind.AMOUNT) or v == v.to_integral_value()
+
+
+def _touches(f: Finding, unsure: set) -> bool:
+    return any(c.key in unsure for c in f.cells)
+
+
+def choose_reading(report: Report, previous: Report | None = None) -> dict:
+    """Change uncertain cells of ``report`` (in place), one at a time, to the value that makes a
+    failing sum instance hold, while that lowers the number of failing instances.  Returns the
+    cells changed (key -> value before)."""
+    unsure = set(report.uncertain)
+    if not unsure:
+        return {}
+    insts = _instance_map(report)
+    cells = report.format.cells
+    changed: dict = {}
+    failing = _sum_findings(report, previous)
+    for _ in range(MAX_ROUNDS):
+        targets = [f for f in failing if _touches(f, unsure) and f.actual is not None and f.expected is not None]
+        if not targets:
+            break
+        best = None
+        for f in targets:
+            inst = insts.get((f.rule, f.where))
+            if inst is None:
+                continue
+            gap = f.expected - f.actual  # the left side must grow by this much
+            for side, terms in ((1, inst.left), (-1, inst.right)):
+                for key, sign, prev in terms:
+                    if prev or key not in unsure or key not in cells:
+                        continue
+                    old = report.values.get(key)
+                    base = old if isinstance(old, Decimal) else Decimal(0)
+                    new = base + side * sign * gap
+                    if not _valid(cells[key], new) or new == base:
+                        continue
+                    report.values[key] = new
+                    after = _sum_findings(report, previous)
+                    report.values[key] = old
+                    if len(after) < len(failing) and (best is None or len(after) < len(best[2])):
+                        best = (key, new, after)
+        if best is None:
+            break
+        key, new, failing = best
+        changed.setdefault(key, report.values.get(key))
+        report.values[key] = new
+    return changed
+
+
+def cannot_verify(f: Finding, report: Report) -> Finding:
+    rule = RULES["parse.cannot_verify"]
+    unsure = [c for c in f.cells if c.key in report.uncertain]
+    table = report.format.table(f.table) if f.table else None
+    msg = rule.message.format(table=table.short if table else "", where=f.where or "",
+                              rule=RULES[f.rule].title, cells="、".join(c.label for c in unsure))
+    return Finding(rule.id, rule.severity, msg, tuple(unsure), table=f.table, where=f.where)
+
+
+def checked(report: Report, previous: Report | None = None) -> list:
+    """The engine's findings for a published report, with no sum error resting on an uncertain
+    cell: a reading satisfying the rules is chosen where one is found (the report's values change,
+    the cells stay uncertain), the instances still failing become ``parse.cannot_verify``."""
+    findings = check(report, previous)
+    if not report.uncertain or not any(f.rule in SUM_IDS and _touches(f, report.uncertain) for f in findings):
+        return findings
+    if choose_reading(report, previous):
+        findings = check(report, previous)
+    return [cannot_verify(f, report) if f.rule in SUM_IDS and _touches(f, report.uncertain) else f
+            for f in findings]
