@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     ap.add_argument("--forms", default=",".join(FORMS))
     ap.add_argument("--keep", help="write the documents here (kept)")
     ap.add_argument("-v", action="store_true", help="list the wrong cells")
+    ap.add_argument("--unruled", action="store_true", help="print the PDFs' tables without grid lines")
     args = ap.parse_args(argv)
     forms = tuple(args.forms.split(","))
     cases, wants = [], {}
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
             wants[name] = r
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
-        files = write_forms(cases, folder, forms)
+        files = write_forms(cases, folder, forms, ruled=not args.unruled)
         totals = defaultdict(lambda: defaultdict(int))
         for (name, form), path in sorted(files.items()):
             if form not in forms:

@@ -116,14 +116,13 @@ HEADINGS = {"s1": S1, "s5": S5, "s6": S6, **{t.id: t.title for t in FORMATS["202
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]\s*[、.]\s*)?" + heading_pattern(v.split("、", 1)[1]).pattern)
                   for k, v in HEADINGS.items() if "、" in v}
-# wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
-_NUMERAL = {"二": "二", "三": "三", "四": "四"}
 _T4 = FORMATS["2021"].table("四")
 _TABLE_START = {  # where a table begins when its heading is reworded: its first labels
     "二": heading_pattern(FORMATS["2021"].table("二").blocks[0].label),
     "三": heading_pattern(FORMATS["2021"].table("三").rows[0].label),
     "四": re.compile(heading_pattern(_T4.rows[0].label).pattern + r"[\s\S]{0,80}?"
                     + heading_pattern(_T4.rows[1].groups[0]).pattern)}
+# wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
@@ -620,6 +619,8 @@ def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, r
 
 def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None,
                 dropped: bool = False) -> TableResult:
+    """One table region read into a TableResult (``dropped``: the report is known to leave
+    blank cells out, so run-together digits may fill fewer cells)."""
     if table_id == "四":
         return parse_table4(version, lines, prior_gap)
     specs = row_specs(version, table_id)
@@ -633,6 +634,24 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             res.findings.append(_finding("parse.label_typo", table_id, spec.label, table=f"表{table_id}",
                                          label=spec.label, found=f.text))
     starts = [(f.start, f.end, i) for i, f in enumerate(found) if f is not None]
+    groups = _table_groups(table_id, specs, sc, starts)
+    by_row, troubled = _assign(specs, sc, starts, groups)
+    gm = (gap_model(groups, {len(s.columns) for s in specs}) or prior_gap) if sc.mode == "cell" else None
+    res.gap = gm
+    results, redo = _read_rows(specs, sc, found, by_row, troubled, gm)
+    res.dropped = any(r.placed for r in results.values())
+    if res.dropped or dropped:  # this report leaves blank cells out: so may any row
+        for i, spec, chunks, runs in redo:
+            results[i] = solve_row(spec, chunks, runs, gm, True, dropped=True)
+    if table_id == "三":
+        _solve_columns(version, specs, results)
+    _record(res, specs, results)
+    return res
+
+
+def _table_groups(table_id: str, specs, sc: Scan, starts) -> list:
+    """The groups of numbers of a table region, page numbers left out and digits glued to the
+    labels (one-cell-per-line or run-together copies) found between the labels."""
     groups = list(sc.groups)
     if sc.mode == "line" and min(len(sp.columns) for sp in specs) > 2:
         # a lone short number on its own line between rows of many cells: a page number
@@ -649,7 +668,13 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 line = sc.line_of[e] if e < len(sc.line_of) else (sc.line_of[-1] if sc.line_of else 0)
                 groups.append(Group(e, [Chunk(x, line, False) for x in nums]))
         groups.sort(key=lambda g: g.offset)
-    # anchoring: each group belongs to the last label starting at or before it
+    return groups
+
+
+def _assign(specs, sc: Scan, starts, groups) -> tuple[dict, set]:
+    """Groups to rows: each to the last label starting before it; when that is not clean, in
+    order (as many groups as rows) or by line distance (PDF text).  Returns (row -> groups, the
+    rows whose numbers are not clearly theirs)."""
     assigned: dict[int, list[Group]] = {i: [] for _, _, i in starts}
     orphans = []
     for g in groups:
@@ -664,26 +689,26 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
         else:
             assigned[owner].append(g)
     clean = not orphans and all(len(v) <= 1 for v in assigned.values())
-    by_row: dict[int, list[Group]] = {}
-    troubled: set[int] = set()
     if not clean and len(groups) == len(specs) and sc.mode != "cell":
-        by_row = {i: [g] for i, g in enumerate(groups)}  # taken in order (PDF text)
-    elif not clean and sc.mode == "line" and starts:
+        return {i: [g] for i, g in enumerate(groups)}, set()  # taken in order (PDF text)
+    if not clean and sc.mode == "line" and starts:
         # PDF text with a row short: each line of numbers to the label nearest to it, by lines
         by_row = _nearest(starts, groups, sc.line_of)
-        troubled = {i for i, v in by_row.items() if len(v) != 1}
-    else:
-        by_row = assigned
-        if not clean:
-            troubled = {i for i, v in assigned.items() if len(v) > 1}
-            if orphans and starts:
-                troubled.add(starts[0][2])
-    widths = {len(s.columns) for s in specs}
+        return by_row, {i for i, v in by_row.items() if len(v) != 1}
+    troubled: set[int] = set()
+    if not clean:
+        troubled = {i for i, v in assigned.items() if len(v) > 1}
+        if orphans and starts:
+            troubled.add(starts[0][2])
+    return assigned, troubled
+
+
+def _read_rows(specs, sc: Scan, found, by_row, troubled, gm) -> tuple[dict, list]:
+    """Each row's readings; and the rows split into every cell (read again when the report
+    turns out to leave blank cells out)."""
     anchors = _anchors(specs, by_row) if sc.mode == "line" else {}
-    gm = (gap_model(groups, widths) or prior_gap) if sc.mode == "cell" else None
-    res.gap = gm
     results: dict[int, RowResult] = {}
-    redo: list = []  # rows split into every cell, read again if the table leaves blanks out
+    redo: list = []
     for i, spec in enumerate(specs):
         gs = by_row.get(i)
         if gs is None:
@@ -710,12 +735,12 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             rr.reason = "数字与标签的对应关系不清楚"
             rr.candidates = rr.candidates * 2
         results[i] = rr
-    res.dropped = any(r.placed for r in results.values())
-    if res.dropped or dropped:  # this report leaves blank cells out: so may any row
-        for i, spec, chunks, runs in redo:
-            results[i] = solve_row(spec, chunks, runs, gm, True, dropped=True)
-    if table_id == "三":
-        _solve_columns(version, specs, results)
+    return results, redo
+
+
+def _record(res: TableResult, specs, results: dict) -> None:
+    """The shown reading of each row into ``res``, its undecided cells as uncertain, findings."""
+    table_id = res.table
     for i, rr in results.items():
         spec = specs[i]
         shown = rr.candidates[0]
@@ -735,7 +760,6 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             res.findings.append(_finding(
                 "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
                 count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
-    return res
 
 
 def _nearest(starts, groups, line_of) -> dict:
@@ -998,7 +1022,7 @@ def _find_heading(full: str, key: str, start: int, end: int | None = None):
         f = _TABLE_START[key].search(full, start, end)
         if f is not None:
             at = f.start()
-            back = [h.start() for h in re.finditer(_NUMERAL[key] + r"\s*、(?!\s*结\s*转)", full[max(start, at - 80):at])]
+            back = [h.start() for h in re.finditer(key + r"\s*、(?!\s*结\s*转)", full[max(start, at - 80):at])]
             m = _At(max(start, at - 80) + back[-1] if back else at)  # from a reworded heading, if any
     return m
 

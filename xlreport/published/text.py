@@ -13,7 +13,6 @@ GRID_SEP = "\x1f"  # separates the cells of one table row taken from an HTML / W
 _FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                      r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _ENUM_COMMA = re.compile(r"(?<![\d.])(\d{1,2})\s*、\s*(?=[^\d\s])")
-_SPACE = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b\ufeff]+")
 _SPACES = {c: " " for c in (0x09, 0x3000, 0xA0, *range(0x2002, 0x200C), 0xFEFF)}
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
