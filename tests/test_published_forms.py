@@ -133,3 +133,70 @@ def test_pdf_ruled_tables_read_by_position(pdf_files, path, shape, form):
     got = audit_file(ruled[(name, form)])
     assert verdict(wants[name], got) == ([], [])
     assert not got.report.uncertain
+
+
+def test_blank_totals_are_one_finding_per_table_each_label_once():
+    """Issue 15: not a value.blank per row repeating its label and advising "没有数据请填0"."""
+    path = next(p for p in REAL_JSON if p.stem.startswith("2024"))
+    _, report, year = transcription(path)
+    want = variant(report, blank_totals=True)
+    want.values["t3.declined_publication.natural"] = None  # a row wholly blank besides
+    want.values["t3.declined_publication.total"] = None
+    got = audit_text(html_text(to_html(want, AGENCY, year).encode("utf-8"))[0])
+    blanks = [f for f in got.findings if f.rule.startswith(("value.blank", "table.blank"))]
+    assert sorted((f.rule, f.severity) for f in blanks) == [("table.blank_cells", "warning"),
+                                                            ("table.blank_total", "error")]
+    error = next(f for f in blanks if f.rule == "table.blank_total")
+    assert "没有数据请填0" not in error.message
+    for label in ("一、本年新收政府信息公开申请数量", "（七）总计"):
+        assert error.message.count(f"「{label}」") == 1
+    warning = next(f for f in blanks if f.rule == "table.blank_cells")
+    assert "「3.要求提供公开出版物」" in warning.message and "「一、本年新收" not in warning.message
+    assert got.errors == 1  # the sums themselves hold on the entries
+
+
+def test_prose_mentioning_table_markup_is_read_as_text(tmp_path):
+    """A .txt is read as HTML only when it is an HTML document with table rows (issue 15)."""
+    from conftest import REPORTS
+    from xlreport.published.extract import read_document
+
+    real = next(p for p in sorted(REPORTS.glob("*.txt")) if p.stem.startswith("2024"))
+    prose = tmp_path / "notes.txt"
+    prose.write_text("编辑说明：网页中的表格用 <table> 标签排版，本文为纯文字。\n"
+                     + real.read_text(encoding="utf-8"), encoding="utf-8")
+    doc = read_document(prose)
+    assert doc.kind == "text"
+    assert audit_file(prose).report.values == audit_file(real).report.values
+    page = tmp_path / "saved.txt"
+    page.write_text("<div><table><tr><td>自然人</td><td>1</td></tr><tr><td>其他</td><td>2</td></tr></table></div>",
+                    encoding="utf-8")
+    assert read_document(page).kind == "html"
+
+
+@pytest.mark.parametrize("junk", ["(cid:1234)", "\ufffd", "abcdefgh "])
+def test_garbled_extraction_is_a_finding_with_a_hint(tmp_path, junk):
+    from conftest import REPORTS
+
+    real = next(p for p in sorted(REPORTS.glob("*.txt")) if p.stem.startswith("2024"))
+    text = real.read_text(encoding="utf-8")
+    bad = tmp_path / "garbled.txt"
+    if junk.startswith("abc"):
+        bad.write_text(junk * 2000 + text[:3000], encoding="utf-8")
+    else:
+        bad.write_text(text.replace("公开", junk), encoding="utf-8")
+    got = audit_file(bad)
+    f = [x for x in got.findings if x.rule == "doc.garbled"]
+    assert f and "文字识别" in f[0].message
+    assert not any(x.rule == "doc.garbled" for x in audit_file(real).findings)
+
+
+@pytest.mark.parametrize("agency", ["某某市人民政府办公厅", "某县自然资源局", "某市发展和改革委员会"])
+def test_agency_after_the_year_in_the_title(agency):
+    path = next(p for p in REAL_JSON if p.stem.startswith("2023"))
+    _, report, year = transcription(path)
+    page = to_html(report, "", year).replace(f"{year}年政府信息公开工作年度报告",
+                                             f"{year}年{agency}政府信息公开工作年度报告", 1)
+    got = audit_text(html_text(page.encode("utf-8"))[0]).report
+    assert (got.agency, got.year) == (agency, year)
+    plain = audit_text(html_text(to_html(report, "", year).encode("utf-8"))[0]).report
+    assert (plain.agency, plain.year) == (None, year)

@@ -60,6 +60,8 @@ def audit_file(path) -> Audit:
     result = audit_text(doc.text, source=str(path))
     result.file = str(path)
     result.kind = doc.kind
+    if doc.garbled:
+        result.findings.insert(0, _doc_finding("doc.garbled", doc.garbled))
     return result
 
 

@@ -37,6 +37,7 @@ class Document:
     problem: tuple[str, str] | None = None  # (rule id, Chinese message)
     encoding: str | None = None
     meta: dict = field(default_factory=dict)
+    garbled: str | None = None  # why the text looks garbled (doc.garbled), if it does
 
 
 def _size_text(n: int) -> str:
@@ -53,8 +54,22 @@ def sniff(path: Path, head: bytes) -> str:
         return "ole"  # old binary Word (.doc) / Excel
     low = head[:4096].lower()
     if kind in (None, "text") and (b"<html" in low or b"<table" in low or b"<!doctype html" in low):
-        return "html"  # a saved web page, whatever its name says
+        return "html?"  # maybe a saved web page, whatever its name says: ``is_html`` decides
     return kind or "text"
+
+
+_HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
+_TR = re.compile(r"<tr[\s>]", re.I)
+_CELL = re.compile(r"<t[dh][\s>]", re.I)
+
+
+def is_html(text: str) -> bool:
+    """A text that is an HTML document: it begins as one, or its markup holds table rows with
+    cells (prose that merely mentions "<table" is not)."""
+    if _HTML_START.match(text[:4096]):
+        return True
+    rows = len(_TR.findall(text, 0, 400_000))
+    return rows >= 2 and len(_CELL.findall(text, 0, 400_000)) >= 2 * rows
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -115,6 +130,9 @@ def read_document(path) -> Document:
         doc.problem = ("doc.unreadable", f"无法读取文件：{e.strerror or e}")
         return doc
     doc.kind = sniff(path, data[:4096])
+    if doc.kind == "html?":
+        text, _ = decode(data)
+        doc.kind = "html" if text is None or is_html(text) else "text"
     try:
         if doc.kind == "text":
             text, doc.encoding = decode(data)
@@ -149,7 +167,32 @@ def read_document(path) -> Document:
         return doc
     if not doc.text.strip():
         doc.problem = ("doc.empty", "文件中没有文字" + ("（可能是扫描件 PDF，需要先做文字识别）" if doc.kind == "pdf" else ""))
+    else:
+        doc.garbled = garbled(doc.text)
     return doc
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def garbled(text: str) -> str | None:
+    """Why an extracted text looks garbled (fonts without a Unicode map: "(cid:123)", U+FFFD,
+    letters in place of Chinese), or None.  A report in Chinese is mostly Chinese characters."""
+    sample = text[:200_000]
+    visible = sum(1 for c in sample if not c.isspace())
+    if visible < 50:
+        return None
+    cids = len(_CID.findall(sample))
+    if cids >= 20:
+        return f"含{cids}处“(cid:…)”字形编号"
+    bad = sample.count("\ufffd")
+    if bad >= 20 and bad / visible > 0.01:
+        return f"含{bad}个无法识别的字符（�）"
+    cjk = len(_CJK.findall(sample))
+    if visible >= 200 and cjk / visible < 0.1:
+        return f"汉字只占可见字符的{cjk * 100 // visible}%"
+    return None
 
 
 class ExtractError(Exception):

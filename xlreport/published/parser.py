@@ -984,6 +984,9 @@ _TITLE_YEAR_AFTER = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政�
 # a web page's "来源：某局" / "发布机构：某局" line
 _SOURCE_AGENCY = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:信息来源|来源|发布机构|发文机关|发布单位|公开主体)[:：]"
                             r"([\u4e00-\u9fff()·]{2,40}?)(?=发布|发文|浏览|时间|日期|作者|字号|点击|访问|索引|$)")
+# "2019年某某市人民政府办公厅政府信息公开工作年度报告": the year first, the agency after it
+_TITLE_YEAR_FIRST = re.compile(r"(?:^|[^\d])(20\d\d)年度?([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政府信息公开|政务公开|信息公开)"
+                               r"工作[\u4e00-\u9fff]{0,6}?报告")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
 _CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "0": "0"}
@@ -1280,6 +1283,9 @@ def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | Non
         if t:
             agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
             return int(t.group(2)), agency
+        t = _TITLE_YEAR_FIRST.search(c)
+        if t and _agency_like(_TRAIL_WORDS.sub("", t.group(2))):
+            return int(t.group(1)), _TRAIL_WORDS.sub("", t.group(2))
     m = re.search(r"统计期限(?:为|是|自)?(20\d\d)年", canon("".join(lines[:60])))
     if m:
         return int(m.group(1)), None

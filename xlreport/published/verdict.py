@@ -105,11 +105,61 @@ def cannot_verify(f: Finding, report: Report) -> Finding:
 def checked(report: Report, previous: Report | None = None) -> list:
     """The engine's findings for a published report, with no sum error resting on an uncertain
     cell: a reading satisfying the rules is chosen where one is found (the report's values change,
-    the cells stay uncertain), the instances still failing become ``parse.cannot_verify``."""
+    the cells stay uncertain), the instances still failing become ``parse.cannot_verify``.  Blank
+    cells are reported per table as a reader of a published report needs (``blank_findings``)."""
     findings = check(report, previous)
-    if not report.uncertain or not any(f.rule in SUM_IDS and _touches(f, report.uncertain) for f in findings):
-        return findings
-    if choose_reading(report, previous):
-        findings = check(report, previous)
-    return [cannot_verify(f, report) if f.rule in SUM_IDS and _touches(f, report.uncertain) else f
-            for f in findings]
+    if report.uncertain and any(f.rule in SUM_IDS and _touches(f, report.uncertain) for f in findings):
+        if choose_reading(report, previous):
+            findings = check(report, previous)
+        findings = [cannot_verify(f, report) if f.rule in SUM_IDS and _touches(f, report.uncertain) else f
+                    for f in findings]
+    return [f for f in findings if f.rule != "value.blank"] + blank_findings(report)
+
+
+def _totals(report: Report) -> dict:
+    """Each total cell defined by a sum rule -> its input cells (row totals, 表三's （七）总计)."""
+    out = {}
+    for rule in SUM_RULES:
+        if not rule.defines or rule.cross_year:
+            continue
+        try:
+            table = report.format.table(rule.table)
+        except StopIteration:
+            continue
+        for inst in instances(rule, table):
+            if len(inst.left) == 1:
+                out.setdefault(inst.left[0][0], [k for k, _, _ in inst.right])
+    return out
+
+
+def blank_findings(report: Report) -> list:
+    """Blank cells of a published report, one finding per table and severity, each row label
+    named once: an error for a 总计 left blank beside non-zero entries (the table as published is
+    incomplete), a warning for the other blank cells (whole rows blank, zeros printed as blanks).
+    Uncertain cells are the reader's doubt, not the report's blanks: left out."""
+    totals = _totals(report)
+    values = report.values
+    out = []
+    for table in report.format.tables:
+        if table.id in report.missing_tables:
+            continue
+        bad: list[str] = []
+        blank: list[str] = []
+        for cell in table.cells:
+            key = cell.key
+            if key not in values or values[key] is not None or key in report.uncertain:
+                continue
+            label = cell.row.label if len(table.blocks) == 1 else f"{cell.row.label}（{cell.column.label}）"
+            parts = totals.get(key)
+            if parts and any(isinstance(values.get(k), Decimal) and values[k] != 0 for k in parts):
+                if label not in bad:
+                    bad.append(label)
+            elif label not in blank:
+                blank.append(label)
+        blank = [b for b in blank if b not in bad]
+        for rule_id, labels in (("table.blank_total", bad), ("table.blank_cells", blank)):
+            if labels:
+                rule = RULES[rule_id]
+                msg = rule.message.format(table=table.short, labels="、".join(f"「{x}」" for x in labels))
+                out.append(Finding(rule.id, rule.severity, msg, table=table.id))
+    return out
