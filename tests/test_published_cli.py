@@ -237,6 +237,9 @@ def test_import_of_a_mixed_format_report_keeps_every_number_visible(capsys, tmp_
         assert normalize(wb[place.sheet].cell(place.row, place.col).value) == v, c.label
         shown += c.table.id == "二"
     assert shown >= 6  # 表二's numbers among them
+    # read back by the checker in the same layouts: the same two errors as the published report
+    code, out, _ = run(capsys, "check", target)
+    assert code == 1 and "错误 2 条" in out and "表二" not in out
 
 
 def test_import_writes_the_source_name_as_text_never_a_formula(capsys, tmp_path, monkeypatch):

@@ -114,7 +114,12 @@ def _meta(book: Book) -> dict:
 def _template_format(book: Book, meta: dict) -> Format:
     v = str(meta.get("format_version") or "")
     if v in FORMATS:
-        return FORMATS[v]
+        fmt = FORMATS[v]
+        for part in str(meta.get("table_layouts") or "").split(";"):  # tables in the other layout
+            tid, _, other = part.partition("=")
+            if other in FORMATS and any(t.id == tid for t in fmt.tables):
+                fmt = fmt.with_table(FORMATS[other].table(tid))
+        return fmt
     rng = parse_range(book.names.get("T3_main", ""))
     if rng is not None:  # the 2019 表三 has two rows fewer
         height = rng[3] - rng[1] + 1
