@@ -121,6 +121,10 @@ CHECK_RULES: tuple[CheckRule, ...] = (
     CheckRule("doc.garbled", "文字提取为乱码", ERROR,
               "文件的文字提取结果疑似乱码（{reason}），表格和正文可能读错或读不出：请改用网页或 Word 原件，"
               "或先对 PDF 做文字识别（OCR）后再检查"),
+    CheckRule("text.copied", "正文照搬上年", WARNING,
+              "{section}与上年报告（{previous}）{similarity}%相同，可能照搬了上年的内容，请核实是否反映本年情况"),
+    CheckRule("trend.swing", "申请数量大幅变化", WARNING,
+              "表三「一、本年新收政府信息公开申请数量」总计为{value}，上年为{previous}（{change}），请核实"),
     CheckRule("parse.label_typo", "官方标签有错字", WARNING,
               "{table}的官方标签“{label}”在报告中写作“{found}”"),
     CheckRule("doc.empty", "文件为空", ERROR, "{reason}"),
