@@ -26,7 +26,8 @@ from xlreport.published import audit_file  # noqa: E402
 from xlreport.rules import SUM_RULES  # noqa: E402
 
 AGENCY = "某市某某局"
-SHAPES = {"as_published": {}, "blank_totals": {"blank_totals": True}, "zeros_blank": {"zeros_blank": True}}
+SHAPES = {"as_published": {}, "blank_totals": {"blank_totals": True}, "zeros_blank": {"zeros_blank": True},
+          "both": {"blank_totals": True, "zeros_blank": True}}
 SUM_IDS = {r.id for r in SUM_RULES}
 
 

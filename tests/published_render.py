@@ -164,6 +164,23 @@ def to_html(report: Report, agency: str, year: int) -> str:
     return "\n".join(parts)
 
 
+def _column_widths(table, cells, width) -> None:
+    """Columns as a Word user sizes them: numbers narrow, the label columns sharing the rest
+    (python-docx would give every column the same width, chopping labels two characters a line)."""
+    from docx.shared import Cm
+
+    numeric = {c for _, c, cell in cells if cell.cols == 1 and cell.text.replace(".", "", 1).isdigit()}
+    number_width = min(1.3, 15.5 / max(1, width))
+    labels = max(1, width - len(numeric))
+    label_width = max(number_width, (15.5 - number_width * len(numeric)) / labels)
+    table.autofit = False
+    for c, column in enumerate(table.columns):
+        w = Cm(number_width if c in numeric else label_width)
+        column.width = w
+        for cell in column.cells:
+            cell.width = w
+
+
 def to_docx(report: Report, agency: str, year: int, path, ruled: bool = True) -> None:
     import docx
 
@@ -176,6 +193,7 @@ def to_docx(report: Report, agency: str, year: int, path, ruled: bool = True) ->
         table = document.add_table(rows=len(content), cols=width)
         if ruled:
             table.style = "Table Grid"  # the official tables are printed with their grid lines
+        _column_widths(table, cells, width)
         for r, c, cell in cells:
             target = table.cell(r, c)
             if cell.rows > 1 or cell.cols > 1:

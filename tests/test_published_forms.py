@@ -118,7 +118,9 @@ def pdf_files(tmp_path_factory):
     cases, wants = _cases()
     cases = [c for c in cases if c[0].endswith(PDF_SHAPES)]
     ruled = write_forms(cases, tmp_path_factory.mktemp("pdf"), forms=("docx_pdf", "xlsx_pdf"))
-    return ruled, wants
+    plain = [c for c in cases if c[0].endswith("__both")]
+    unruled = write_forms(plain, tmp_path_factory.mktemp("pdf_unruled"), forms=("docx_pdf", "xlsx_pdf"), ruled=False)
+    return ruled, unruled, wants
 
 
 PDF_SHAPES = ("__as_published", "__both")  # each PDF costs a LibreOffice conversion: two shapes
@@ -128,7 +130,7 @@ PDF_SHAPES = ("__as_published", "__both")  # each PDF costs a LibreOffice conver
 @pytest.mark.parametrize("shape", ["as_published", "both"])
 @pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
 def test_pdf_ruled_tables_read_by_position(pdf_files, path, shape, form):
-    ruled, wants = pdf_files
+    ruled, _, wants = pdf_files
     name = f"{path.stem}__{shape}"
     got = audit_file(ruled[(name, form)])
     assert verdict(wants[name], got) == ([], [])
@@ -200,3 +202,13 @@ def test_agency_after_the_year_in_the_title(agency):
     assert (got.agency, got.year) == (agency, year)
     plain = audit_text(html_text(to_html(report, "", year).encode("utf-8"))[0]).report
     assert (plain.agency, plain.year) == (None, year)
+
+
+@pytest.mark.parametrize("form", ["docx_pdf", "xlsx_pdf"])
+@pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
+def test_pdf_without_grid_lines_never_silently_wrong(pdf_files, path, form):
+    """Without grid lines (总计 blank, zeros as blanks) the columns come from the layout text: a
+    cell may be uncertain, never silently wrong, and no sum error the printed table lacks."""
+    _, unruled, wants = pdf_files
+    name = f"{path.stem}__both"
+    assert verdict(wants[name], audit_file(unruled[(name, form)])) == ([], [])

@@ -523,8 +523,38 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
 
 def _continues(prev: list, row: list) -> bool:
     """True when ``row`` (first row of a table at the top of a page) is the rest of ``prev``: as
-    wide, no number of its own, and empty (not merged) wherever ``prev`` has a number."""
-    if len(prev) != len(row) or any(c and _PDF_NUMBER.fullmatch(c) for c in row):
+    wide, no number of its own, and either empty (not merged) wherever ``prev`` has a number, or
+    (a row of blank cells) its label text completing ``prev``'s into an official label."""
+    if len(prev) != len(row) or any(c and _PDF_NUMBER.fullmatch(c) for c in row) or not any(c for c in row):
         return False
     nums = [j for j, c in enumerate(prev) if c and _PDF_NUMBER.fullmatch(c)]
-    return bool(nums) and all(row[j] == "" for j in nums) and any(c for c in row)
+    if nums:
+        return all(row[j] == "" for j in nums)
+    from .text import canon
+
+    labels = _official_labels()
+    for a, b in zip(prev, row):
+        if a and b:
+            joined, rest = canon(a + b), canon(b)
+            if any(joined in label for label in labels) and not any(label.startswith(rest) for label in labels):
+                return True
+    return False
+
+
+def _official_labels() -> tuple:
+    from ..formats import FORMATS
+    from .text import canon
+
+    global _LABELS
+    if _LABELS is None:
+        out = set()
+        for fmt in FORMATS.values():
+            for t in fmt.tables:
+                for b in t.blocks:
+                    out.update(canon(r.label) for r in b.rows)
+                    out.update(canon(g) for r in b.rows for g in r.groups)
+        _LABELS = tuple(out)
+    return _LABELS
+
+
+_LABELS = None

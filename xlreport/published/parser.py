@@ -654,8 +654,11 @@ def _table_groups(table_id: str, specs, sc: Scan, starts) -> list:
     labels (one-cell-per-line or run-together copies) found between the labels."""
     groups = list(sc.groups)
     if sc.mode == "line" and min(len(sp.columns) for sp in specs) > 2:
-        # a lone short number on its own line between rows of many cells: a page number
-        groups = [g for g in groups if not (g.alone and len(g.chunks) == 1 and len(g.chunks[0].text) <= 3)]
+        # a lone short number on its own line between rows of many cells: a page number; unless
+        # between two lines of a wrapped label (the number of that row, printed mid-height)
+        bare_labels = set(sc.line_of) - {c.line for g in groups for c in g.chunks}  # label lines, no numbers
+        groups = [g for g in groups if not (g.alone and len(g.chunks) == 1 and len(g.chunks[0].text) <= 3
+                                            and not {g.chunks[0].line - 1, g.chunks[0].line + 1} <= bare_labels)]
     if sc.mode == "cell":  # digits glued to the labels
         bounds = starts + [(len(sc.compact), len(sc.compact), None)]
         for (s, e, i), (s2, _, _) in zip(bounds, bounds[1:]):
@@ -731,9 +734,9 @@ def _read_rows(specs, sc: Scan, found, by_row, troubled, gm) -> tuple[dict, list
             rr = solve_row(spec, chunks, runs, gm, splittable)
             if splittable and not rr.placed:
                 redo.append((i, spec, chunks, runs))
-        if i in troubled and len(rr.candidates) == 1:
+        if i in troubled and sc.mode == "line":  # PDF text: every cell of the row in doubt, reading kept
             rr.reason = "数字与标签的对应关系不清楚"
-            rr.candidates = rr.candidates * 2
+            rr.lost = True
         results[i] = rr
     return results, redo
 

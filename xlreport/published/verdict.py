@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..engine import Finding, check
+from ..engine import CellRef, Finding, check
 from ..formats import Kind
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
@@ -46,8 +46,25 @@ def _valid(cell, v: Decimal) -> bool:
     return cell.kind in (Kind.MONEY, Kind.AMOUNT) or v == v.to_integral_value()
 
 
-def _touches(f: Finding, unsure: set) -> bool:
-    return any(c.key in unsure for c in f.cells)
+def _touches(f: Finding, unsure: set, report: Report | None = None) -> bool:
+    """True when the finding rests on an uncertain cell: named, or behind a blank total that
+    the rules derive from it."""
+    if any(c.key in unsure for c in f.cells):
+        return True
+    if report is None:
+        return False
+    totals = _totals(report)
+    return any(k in unsure for c in f.cells for k, _ in _behind(report, c.key, 1, totals))
+
+
+def _behind(report: Report, key: str, sign: int, totals: dict, depth: int = 0) -> list:
+    """(cell, sign) pairs a cell stands for in a sum: a blank total stands for its inputs."""
+    if report.values.get(key) is None and key in totals and depth < 4:
+        out = []
+        for k in totals[key]:
+            out += _behind(report, k, sign, totals, depth + 1)
+        return out
+    return [(key, sign)]
 
 
 def choose_reading(report: Report, previous: Report | None = None) -> dict:
@@ -59,10 +76,12 @@ def choose_reading(report: Report, previous: Report | None = None) -> dict:
         return {}
     insts = _instance_map(report)
     cells = report.format.cells
+    totals = _totals(report)
     changed: dict = {}
     failing = _sum_findings(report, previous)
     for _ in range(MAX_ROUNDS):
-        targets = [f for f in failing if _touches(f, unsure) and f.actual is not None and f.expected is not None]
+        targets = [f for f in failing if _touches(f, unsure, report) and f.actual is not None
+                   and f.expected is not None]
         if not targets:
             break
         best = None
@@ -72,7 +91,9 @@ def choose_reading(report: Report, previous: Report | None = None) -> dict:
                 continue
             gap = f.expected - f.actual  # the left side must grow by this much
             for side, terms in ((1, inst.left), (-1, inst.right)):
-                for key, sign, prev in terms:
+                expanded = [(k, s2, prev) for key, sign, prev in terms
+                            for k, s2 in ([(key, sign)] if prev else _behind(report, key, sign, totals))]
+                for key, sign, prev in expanded:
                     if prev or key not in unsure or key not in cells:
                         continue
                     old = report.values.get(key)
@@ -95,7 +116,14 @@ def choose_reading(report: Report, previous: Report | None = None) -> dict:
 
 def cannot_verify(f: Finding, report: Report) -> Finding:
     rule = RULES["parse.cannot_verify"]
-    unsure = [c for c in f.cells if c.key in report.uncertain]
+    totals = _totals(report)
+    keys = []
+    for c in f.cells:
+        for k, _ in _behind(report, c.key, 1, totals):
+            if k in report.uncertain and k not in keys:
+                keys.append(k)
+    cells = report.format.cells
+    unsure = [CellRef(k, cells[k].label, report.locations.get(k)) for k in keys if k in cells]
     table = report.format.table(f.table) if f.table else None
     msg = rule.message.format(table=table.short if table else "", where=f.where or "",
                               rule=RULES[f.rule].title, cells="、".join(c.label for c in unsure))
@@ -108,11 +136,11 @@ def checked(report: Report, previous: Report | None = None) -> list:
     the cells stay uncertain), the instances still failing become ``parse.cannot_verify``.  Blank
     cells are reported per table as a reader of a published report needs (``blank_findings``)."""
     findings = check(report, previous)
-    if report.uncertain and any(f.rule in SUM_IDS and _touches(f, report.uncertain) for f in findings):
+    if report.uncertain and any(f.rule in SUM_IDS and _touches(f, report.uncertain, report) for f in findings):
         if choose_reading(report, previous):
             findings = check(report, previous)
-        findings = [cannot_verify(f, report) if f.rule in SUM_IDS and _touches(f, report.uncertain) else f
-                    for f in findings]
+        findings = [cannot_verify(f, report) if f.rule in SUM_IDS and _touches(f, report.uncertain, report)
+                    else f for f in findings]
     return [f for f in findings if f.rule != "value.blank"] + blank_findings(report)
 
 

@@ -70,7 +70,7 @@ def year_on_year(report: Report, previous: Report, previous_file: str) -> list[F
         this_year = [c for c in f.cells if not c.label.startswith("上年")]
         last_year = [c for c in f.cells if c.label.startswith("上年")]
         if any(c.key in unsure for c in this_year) or any(c.key in previous.uncertain for c in last_year):
-            mark = Report(report.format, uncertain={c.key for c in this_year if c.key in unsure})
+            mark = Report(report.format, dict(report.values), uncertain={c.key for c in this_year if c.key in unsure})
             out.append(cannot_verify(f, mark) if mark.uncertain else _unverifiable_previous(f))
         else:
             out.append(f)
