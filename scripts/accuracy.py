@@ -1,10 +1,11 @@
 """Accuracy of the published-report reader per form, on every real report's transcription.
 
-    python scripts/accuracy.py [--forms text,html,...] [--keep DIR]
+    python scripts/accuracy.py [--forms text,glued,html,docx,docx_pdf,xlsx_pdf] [--unruled] [--keep DIR] [-v]
 
-Each transcription is rendered as a published document in every form (tab text, HTML with
-merged label cells, Word, Word printed to PDF by LibreOffice Writer, a sheet printed to PDF by
-LibreOffice Calc), as published and with 表三's 总计 left blank and with zeros printed as blanks;
+Each transcription is rendered as a published document in every form (tab text, text whose
+digits run together, HTML with merged label cells, Word, Word printed to PDF by LibreOffice
+Writer, a sheet printed to PDF by LibreOffice Calc; ``--unruled``: the PDFs' tables without grid
+lines), as published, with 表三's 总计 left blank, with zeros printed as blanks, and both;
 each is read back with ``audit_file`` and every cell compared with what the document prints:
 exact, marked uncertain, or wrong (a value that differs and is not marked uncertain).  A sum
 error that the printed values do not have is counted as a false sum error."""
