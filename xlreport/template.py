@@ -32,7 +32,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
-from .formats import MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
+from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
