@@ -164,7 +164,24 @@ def to_html(report: Report, agency: str, year: int) -> str:
     return "\n".join(parts)
 
 
-def to_docx(report: Report, agency: str, year: int, path) -> None:
+def _column_widths(table, cells, width) -> None:
+    """Columns as a Word user sizes them: numbers narrow, the label columns sharing the rest
+    (python-docx would give every column the same width, chopping labels two characters a line)."""
+    from docx.shared import Cm
+
+    numeric = {c for _, c, cell in cells if cell.cols == 1 and cell.text.replace(".", "", 1).isdigit()}
+    number_width = min(1.3, 15.5 / max(1, width))
+    labels = max(1, width - len(numeric))
+    label_width = max(number_width, (15.5 - number_width * len(numeric)) / labels)
+    table.autofit = False
+    for c, column in enumerate(table.columns):
+        w = Cm(number_width if c in numeric else label_width)
+        column.width = w
+        for cell in column.cells:
+            cell.width = w
+
+
+def to_docx(report: Report, agency: str, year: int, path, ruled: bool = True) -> None:
     import docx
 
     document = docx.Document()
@@ -174,6 +191,9 @@ def to_docx(report: Report, agency: str, year: int, path) -> None:
             continue
         cells, width = grid(content)
         table = document.add_table(rows=len(content), cols=width)
+        if ruled:
+            table.style = "Table Grid"  # the official tables are printed with their grid lines
+        _column_widths(table, cells, width)
         for r, c, cell in cells:
             target = table.cell(r, c)
             if cell.rows > 1 or cell.cols > 1:
@@ -182,10 +202,10 @@ def to_docx(report: Report, agency: str, year: int, path) -> None:
     document.save(str(path))
 
 
-def to_xlsx(report: Report, agency: str, year: int, path) -> None:
+def to_xlsx(report: Report, agency: str, year: int, path, ruled: bool = True) -> None:
     """A sheet laid out like the printed report, to be turned into a real PDF by LibreOffice."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment
+    from openpyxl.styles import Alignment, Border, Side
 
     wb = Workbook()
     ws = wb.active
@@ -202,12 +222,111 @@ def to_xlsx(report: Report, agency: str, year: int, path) -> None:
             target = ws.cell(row + r, 1 + c, cell.text if cell.text == "" else
                              (int(cell.text) if cell.text.isdigit() else cell.text))
             target.alignment = Alignment(wrap_text=True, vertical="center")
+            if ruled:
+                thin = Side(style="thin")
+                for rr in range(cell.rows):
+                    for cc in range(cell.cols):
+                        ws.cell(row + r + rr, 1 + c + cc).border = Border(left=thin, right=thin, top=thin, bottom=thin)
             if cell.rows > 1 or cell.cols > 1:
                 ws.merge_cells(start_row=row + r, start_column=1 + c,
                                end_row=row + r + cell.rows - 1, end_column=c + cell.cols)
+        for r in range(len(content)):  # rows tall enough for their wrapped labels, as a printed table is
+            need = 1
+            for rr, c, cell in cells:
+                if rr == r and cell.text and not cell.text.isdigit():
+                    width = sum(ws.column_dimensions[chr(65 + c + k)].width for k in range(cell.cols))
+                    need = max(need, -(-len(cell.text) * 2 // int(width)) - (cell.rows - 1))
+            ws.row_dimensions[row + r].height = 15 * max(1, need)
         row += len(content) + 1
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(str(path))
+
+
+# -- forms of a published report, for the accuracy measure and the form tests -------------------
+
+FORMS = ("text", "glued", "html", "docx", "docx_pdf", "xlsx_pdf")
+TOTAL_COLUMN = "total"
+
+
+def variant(report: Report, *, blank_totals: bool = False, zeros_blank: bool = False) -> Report:
+    """The report as published with 表三's 总计 column left blank and/or zeros printed as blanks
+    (the values a faithful reading gives back)."""
+    out = Report(report.format, dict(report.values), dict(report.texts), agency=report.agency,
+                 year=report.year, layouts=dict(report.layouts))
+    for key, v in out.values.items():
+        if blank_totals and key.startswith("t3.") and key.endswith("." + TOTAL_COLUMN):
+            out.values[key] = None
+        elif zeros_blank and v is not None and not isinstance(v, str) and v == 0:
+            out.values[key] = None
+    return out
+
+
+def to_text(report: Report, agency: str, year: int) -> str:
+    """Tab-separated text, as copied from a web page (merged cells once)."""
+    out = []
+    for kind, content in blocks(report, agency, year):
+        if kind != "table":
+            out.append(content)
+            continue
+        out.extend("\t".join(c.text for c in line) for line in content)
+    return "\n".join(out) + "\n"
+
+
+def to_glued(report: Report, agency: str, year: int) -> str:
+    """Text copied from a page that lost every cell boundary: each row's label and digits run
+    together ("一、本年新收政府信息公开申请数量3001536143119")."""
+    out = []
+    for kind, content in blocks(report, agency, year):
+        if kind != "table":
+            out.append(content)
+            continue
+        for line in content:
+            values = [c.text for c in line if c.text.replace(".", "", 1).isdigit()]
+            out.append("".join(c.text for c in line if c.text not in values) + "".join(values))
+    return "\n".join(out) + "\n"
+
+
+def write_forms(cases, folder, forms=FORMS, ruled: bool = True) -> dict:
+    """Write each (name, report, agency, year) in every form; PDFs made by LibreOffice in one call
+    per kind (Writer for .docx, Calc for .xlsx).  Returns {(name, form): path}."""
+    from pathlib import Path
+
+    from xlreport.libreoffice import convert
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    docx_src, xlsx_src = [], []
+    for name, report, agency, year in cases:
+        if "text" in forms:
+            p = folder / f"{name}.txt"
+            p.write_text(to_text(report, agency, year), encoding="utf-8")
+            out[(name, "text")] = p
+        if "glued" in forms:
+            p = folder / f"{name}.glued.txt"
+            p.write_text(to_glued(report, agency, year), encoding="utf-8")
+            out[(name, "glued")] = p
+        if "html" in forms:
+            p = folder / f"{name}.html"
+            p.write_text(to_html(report, agency, year), encoding="utf-8")
+            out[(name, "html")] = p
+        if "docx" in forms or "docx_pdf" in forms:
+            p = folder / f"{name}.docx"
+            to_docx(report, agency, year, p, ruled)
+            out[(name, "docx")] = p
+            docx_src.append((name, p))
+        if "xlsx_pdf" in forms:
+            p = folder / "xlsx" / f"{name}.xlsx"
+            p.parent.mkdir(exist_ok=True)
+            to_xlsx(report, agency, year, p, ruled)
+            xlsx_src.append((name, p))
+    if "docx_pdf" in forms and docx_src:
+        pdfs = convert([p for _, p in docx_src], "pdf:writer_pdf_Export", folder / "docx_pdf")
+        out.update({(n, "docx_pdf"): q for (n, _), q in zip(docx_src, pdfs)})
+    if "xlsx_pdf" in forms and xlsx_src:
+        pdfs = convert([p for _, p in xlsx_src], "pdf:calc_pdf_Export", folder / "xlsx_pdf")
+        out.update({(n, "xlsx_pdf"): q for (n, _), q in zip(xlsx_src, pdfs)})
+    return {k: v for k, v in out.items() if k[1] in forms}

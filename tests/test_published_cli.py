@@ -217,3 +217,35 @@ def test_audit_out_follows_the_suffix(capsys, tmp_path):
     out = run(capsys, "audit", UNSURE)[1]
     line = next(x for x in out.splitlines() if "无法确定的单元格" in x)
     assert "表二「行政许可」本年增/减；表二「行政许可」处理决定数量" in line and "三/" not in line
+
+
+def test_import_of_a_mixed_format_report_keeps_every_number_visible(capsys, tmp_path):
+    """2023 洪泽区: a 2021-layout 表二 beside a 2019-layout 表三 (issue 15): 表二 keeps the layout it
+    was published in, so every number read has a cell in the workbook."""
+    report = audit_file(WRONG).report
+    assert report.layouts == {"二": "2021"}
+    target = tmp_path / "out.xlsx"
+    assert run(capsys, "import", WRONG, "-o", target)[0] == 0
+    wb = openpyxl.load_workbook(target)
+    places = layout(report.format).places
+    shown = 0
+    for c in report.format.inputs:
+        v = report.values.get(c.key)
+        if v is None or c.key in report.uncertain:
+            continue
+        place = places[c.key]
+        assert normalize(wb[place.sheet].cell(place.row, place.col).value) == v, c.label
+        shown += c.table.id == "二"
+    assert shown >= 6  # 表二's numbers among them
+    # read back by the checker in the same layouts: the same two errors as the published report
+    code, out, _ = run(capsys, "check", target)
+    assert code == 1 and "错误 2 条" in out and "表二" not in out
+
+
+def test_import_writes_the_source_name_as_text_never_a_formula(capsys, tmp_path, monkeypatch):
+    name = "=HYPERLINK(\"x\",\"点\")+1.txt"
+    (tmp_path / name).write_bytes(CLEAN.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "import", name, "-o", "out.xlsx")[0] == 0
+    cell = openpyxl.load_workbook(tmp_path / "out.xlsx")["导入说明"]["B1"]
+    assert cell.value == name and cell.data_type == "s"

@@ -190,6 +190,21 @@ CHECK_RULES: tuple[CheckRule, ...] = (
               "{table}「{where}」的数字“{digits}”无法拆分成{count}个单元格并满足勾稽关系，这些单元格未能读出，请人工核对"),
     CheckRule("parse.uncertain", "单元格无法确定", WARNING,
               "{table}「{where}」有{count}个单元格无法从原文确定（{cells}）：{reason}；已按一种可能的读法填写，请人工核对"),
+    CheckRule("parse.cannot_verify", "勾稽关系无法核对", WARNING,
+              "{table}「{where}」的“{rule}”无法核对：所涉单元格（{cells}）未能从原文确定读出，"
+              "找不到满足该勾稽关系的读法；未作为错误报告，请人工核对原文"),
+    CheckRule("table.blank_total", "已发布表格的总计留空", ERROR,
+              "{table}有数据的行（列）总计留空：{labels}。已发布的表格不完整，总计无法按原表核对"
+              "（各项之间的勾稽关系仍按已填数据核对）"),
+    CheckRule("table.blank_cells", "已发布表格有空白", WARNING,
+              "{table}有留空的单元格：{labels}。已发布的表格中空白按0核对，原表是否漏填请对照原文"),
+    CheckRule("doc.garbled", "文字提取为乱码", ERROR,
+              "文件的文字提取结果疑似乱码（{reason}），表格和正文可能读错或读不出：请改用网页或 Word 原件，"
+              "或先对 PDF 做文字识别（OCR）后再检查"),
+    CheckRule("text.copied", "正文照搬上年", WARNING,
+              "{section}与上年报告（{previous}）{similarity}%相同，可能照搬了上年的内容，请核实是否反映本年情况"),
+    CheckRule("trend.swing", "申请数量大幅变化", WARNING,
+              "表三「一、本年新收政府信息公开申请数量」总计为{value}，上年为{previous}（{change}），请核实"),
     CheckRule("parse.label_typo", "官方标签有错字", WARNING,
               "{table}的官方标签“{label}”在报告中写作“{found}”"),
     CheckRule("doc.empty", "文件为空", ERROR, "{reason}"),

@@ -32,7 +32,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
-from .formats import MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
+from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
@@ -631,6 +631,10 @@ def _meta_sheet(wb, ctx: _Ctx, year, agency, lost: list[str]) -> None:
     ]
     if lost:
         rows.append(("unplaced_values", "；".join(lost)))
+    mixed = {t.id: v for t in ctx.fmt.tables for v, f in FORMATS.items()
+             if v != ctx.fmt.version and t is f.table(t.id) and t is not FORMATS[ctx.fmt.version].table(t.id)}
+    if mixed:  # a table in the other version's layout (an imported report published that way)
+        rows.append(("table_layouts", ";".join(f"{t}={v}" for t, v in mixed.items())))
     for i, (k, v) in enumerate(rows, start=1):
         ws.cell(i, 1, k)
         _put_value(ws.cell(i, 2), v)

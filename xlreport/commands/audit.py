@@ -18,6 +18,9 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="文件", help="写入文件而不是屏幕（整份写入）：.xlsx（状态表+问题清单）、.csv（问题清单）、"
                                                    ".json（同 --json），其他后缀为文字报告")
     p.add_argument("--force", action="store_true", help="--out 的文件已存在时覆盖")
+    p.add_argument("--previous", metavar="上年报告文件夹",
+                   help="上年已发布报告所在的文件夹：按单位和年度配对，核对上年结转、现行有效件数，"
+                        "并提示照搬上年的五、六部分和申请数量的大幅变化")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="同时使用的进程数（默认1；文件多时可设为 CPU 核数）")
     p.set_defaults(handler=run)
@@ -111,20 +114,56 @@ def results_of(dicts):
     return out
 
 
+_PREVIOUS = None  # last year's reports, in each worker process
+
+
+def _set_previous(index) -> None:
+    global _PREVIOUS
+    _PREVIOUS = index
+
+
 def _one(path) -> dict:
     from ..published import audit_file
 
-    return audit_file(path).to_interchange()
+    return audit_file(path, previous=_PREVIOUS).to_interchange()
 
 
-def audit_all(files, jobs: int = 1) -> list[dict]:
-    """Every file's interchange dict, in order; ``jobs`` > 1 spreads the files over processes."""
+def _report_of(path):
+    from ..published import audit_file
+
+    return str(path), audit_file(path).report
+
+
+def previous_index(folder, jobs: int = 1):
+    """Last year's reports under ``folder``, read once, by agency (``yearly.PreviousIndex``)."""
+    from ..published.yearly import PreviousIndex
+
+    files, _ = expand([folder])
+    index = PreviousIndex()
+    for path, report in _map(_report_of, files, jobs):
+        index.add(report, path)
+    return index
+
+
+def _map(fn, files, jobs, initializer=None, initargs=()):
     if jobs <= 1 or len(files) < 8:
-        return [_one(f) for f in files]
+        if initializer is not None:
+            initializer(*initargs)
+        try:
+            return [fn(f) for f in files]
+        finally:
+            if initializer is not None:
+                initializer(*[None] * len(initargs))
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_one, files, chunksize=max(1, min(32, len(files) // (jobs * 4)))))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs) as pool:
+        return list(pool.map(fn, files, chunksize=max(1, min(32, len(files) // (jobs * 4)))))
+
+
+def audit_all(files, jobs: int = 1, previous=None) -> list[dict]:
+    """Every file's interchange dict, in order; ``jobs`` > 1 spreads the files over processes;
+    ``previous``: last year's reports (``previous_index``)."""
+    return _map(_one, files, jobs, _set_previous, (previous,))
 
 
 def run(args) -> int:
@@ -144,7 +183,13 @@ def run(args) -> int:
     if args.jobs < 1:
         print("错误：--jobs 应为正整数", file=sys.stderr)
         return 2
-    results = audit_all(files, args.jobs)
+    previous = None
+    if args.previous:
+        if not Path(args.previous).is_dir():
+            print(f"错误：--previous 应为上年报告所在的文件夹：“{args.previous}”不是文件夹", file=sys.stderr)
+            return 2
+        previous = previous_index(args.previous, args.jobs)
+    results = audit_all(files, args.jobs, previous)
     suffix = Path(args.out).suffix.lower() if args.out else ""
     if args.json or suffix == ".json":
         text = json.dumps(results, ensure_ascii=False, indent=1) + "\n"

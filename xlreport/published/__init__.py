@@ -11,6 +11,7 @@ from ..model import Report
 from ..rules import RULES
 from .extract import read_document
 from .parser import parse_text
+from .verdict import checked
 
 __all__ = ["Audit", "audit_file", "audit_text", "read_document", "parse_text"]
 
@@ -42,23 +43,32 @@ def _doc_finding(rule_id: str, reason: str) -> Finding:
     return Finding(rule_id, rule.severity, rule.message.format(reason=reason))
 
 
-def audit_text(text: str, source: str | None = None, year_hint: int | None = None) -> Audit:
+def audit_text(text: str, source: str | None = None, year_hint: int | None = None, previous=None) -> Audit:
+    """Parse and check a report's text; ``previous``: a ``yearly.PreviousIndex`` of last year's
+    reports (the cross-year rules and the year-on-year hints are added when one matches)."""
     parsed = parse_text(text, source=source, year_hint=year_hint)
     if parsed.report is None:
         return Audit(source or "", None, parsed.findings)
-    findings = parsed.findings + check(parsed.report)
+    findings = parsed.findings + checked(parsed.report)
+    match = previous.find(parsed.report) if previous is not None else None
+    if match is not None:
+        from .yearly import year_on_year
+
+        findings += year_on_year(parsed.report, match[1], match[0])
     return Audit(source or "", parsed.report, _ordered(findings))
 
 
-def audit_file(path) -> Audit:
+def audit_file(path, previous=None) -> Audit:
     """Read, parse and check one published report file; never raises for a bad file."""
     path = Path(path)
     doc = read_document(path)
     if doc.problem is not None:
         return Audit(str(path), None, [_doc_finding(*doc.problem)], doc.kind)
-    result = audit_text(doc.text, source=str(path))
+    result = audit_text(doc.text, source=str(path), previous=previous)
     result.file = str(path)
     result.kind = doc.kind
+    if doc.garbled:
+        result.findings.insert(0, _doc_finding("doc.garbled", doc.garbled))
     return result
 
 

@@ -37,6 +37,7 @@ class Document:
     problem: tuple[str, str] | None = None  # (rule id, Chinese message)
     encoding: str | None = None
     meta: dict = field(default_factory=dict)
+    garbled: str | None = None  # why the text looks garbled (doc.garbled), if it does
 
 
 def _size_text(n: int) -> str:
@@ -53,8 +54,22 @@ def sniff(path: Path, head: bytes) -> str:
         return "ole"  # old binary Word (.doc) / Excel
     low = head[:4096].lower()
     if kind in (None, "text") and (b"<html" in low or b"<table" in low or b"<!doctype html" in low):
-        return "html"  # a saved web page, whatever its name says
+        return "html?"  # maybe a saved web page, whatever its name says: ``is_html`` decides
     return kind or "text"
+
+
+_HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
+_TR = re.compile(r"<tr[\s>]", re.I)
+_CELL = re.compile(r"<t[dh][\s>]", re.I)
+
+
+def is_html(text: str) -> bool:
+    """A text that is an HTML document: it begins as one, or its markup holds table rows with
+    cells (prose that merely mentions "<table" is not)."""
+    if _HTML_START.match(text[:4096]):
+        return True
+    rows = len(_TR.findall(text, 0, 400_000))
+    return rows >= 2 and len(_CELL.findall(text, 0, 400_000)) >= 2 * rows
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -115,6 +130,9 @@ def read_document(path) -> Document:
         doc.problem = ("doc.unreadable", f"无法读取文件：{e.strerror or e}")
         return doc
     doc.kind = sniff(path, data[:4096])
+    if doc.kind == "html?":
+        text, _ = decode(data)
+        doc.kind = "html" if text is None or is_html(text) else "text"
     try:
         if doc.kind == "text":
             text, doc.encoding = decode(data)
@@ -149,7 +167,32 @@ def read_document(path) -> Document:
         return doc
     if not doc.text.strip():
         doc.problem = ("doc.empty", "文件中没有文字" + ("（可能是扫描件 PDF，需要先做文字识别）" if doc.kind == "pdf" else ""))
+    else:
+        doc.garbled = garbled(doc.text)
     return doc
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def garbled(text: str) -> str | None:
+    """Why an extracted text looks garbled (fonts without a Unicode map: "(cid:123)", U+FFFD,
+    letters in place of Chinese), or None.  A report in Chinese is mostly Chinese characters."""
+    sample = text[:200_000]
+    visible = sum(1 for c in sample if not c.isspace())
+    if visible < 50:
+        return None
+    cids = len(_CID.findall(sample))
+    if cids >= 20:
+        return f"含{cids}处“(cid:…)”字形编号"
+    bad = sample.count("\ufffd")
+    if bad >= 20 and bad / visible > 0.01:
+        return f"含{bad}个无法识别的字符（�）"
+    cjk = len(_CJK.findall(sample))
+    if visible >= 200 and cjk / visible < 0.1:
+        return f"汉字只占可见字符的{cjk * 100 // visible}%"
+    return None
 
 
 class ExtractError(Exception):
@@ -221,12 +264,17 @@ def _cell_text(el) -> str:
     return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
 
 
+MAX_SPAN_COLS = 64  # the official tables are at most 18 columns wide
+MAX_GRID_CELLS = 20_000  # positions of one table's grid (the official tables have a few hundred)
+
+
 def html_grid(table) -> list[list[str]]:
-    """The rows of an HTML table as a rectangular grid: a cell spanning rows or columns keeps its
-    text in its top-left position; the positions it covers are empty strings."""
+    """The rows of an HTML table as a grid: a cell spanning rows or columns keeps its text in its
+    top-left position; the positions it covers are empty strings.  Spans are bounded by the
+    table's own rows and ``MAX_SPAN_COLS``, and a table's grid by ``MAX_GRID_CELLS`` positions
+    (rows past that are left out), so a hostile rowspan/colspan cannot exhaust memory."""
     rows = [tr for tr in table.iter("tr")]
     grid: dict[tuple[int, int], str] = {}
-    width = 0
     for r, tr in enumerate(rows):
         c = 0
         for td in tr:
@@ -234,15 +282,25 @@ def html_grid(table) -> list[list[str]]:
                 continue
             while (r, c) in grid:
                 c += 1
-            rs = _span(td.get("rowspan"))
-            cs = _span(td.get("colspan"))
+            rs = min(_span(td.get("rowspan")), len(rows) - r)
+            cs = min(_span(td.get("colspan")), MAX_SPAN_COLS)
+            if len(grid) + rs * cs > MAX_GRID_CELLS:
+                rows = rows[:r]
+                break
             text = _cell_text(td)
             for dr in range(rs):
                 for dc in range(cs):
                     grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""
             c += cs
-            width = max(width, c)
-    return [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+        else:
+            continue
+        break
+    ends: dict[int, int] = {}
+    for r, c in grid:
+        ends[r] = max(ends.get(r, 0), c + 1)
+    # each row as wide as the cells that cover it (a row short of cells stays short: its numbers
+    # are then placed from the right edge, where a table's numbers are)
+    return [[grid.get((r, c), "") for c in range(ends.get(r, 0))] for r in range(len(rows))]
 
 
 def _span(v) -> int:
@@ -348,19 +406,42 @@ def docx_grid(table) -> list[list[str]]:
 
 # -- PDF ------------------------------------------------------------------------------------
 
+_PDF_TABLE_WORDS = ("自然人", "结果维持", "本年制发", "处理决定", "申请人情况", "行政复议")
+_PDF_NUMBER = re.compile(r"[+-]?[\d,]+(?:\.\d+)?")
+
+
 def pdf_text(path: Path) -> str:
-    """Text of a PDF with its layout kept (one printed table row per line)."""
+    """Text of a PDF: poppler's layout text (one printed table row per line); the pages that hold
+    the official tables printed with their grid lines are read again by position (pdfplumber's
+    ruled tables: each number in the cell its lines enclose), their tables as grid rows."""
     exe = shutil.which("pdftotext")
-    if exe:
+    if not exe:
+        return _pdf_plumber_text(path)
+    try:
+        proc = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
+                              capture_output=True, timeout=PDF_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ExtractError(f"PDF 文字提取超时（超过{PDF_TIMEOUT}秒）") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExtractError("PDF 文件已损坏或加密，无法提取文字" + (f"（{err[-1][:120]}）" if err else ""))
+    pages = proc.stdout.decode("utf-8", "replace").split("\x0c")
+    tabled = [i for i, t in enumerate(pages) if any(w in re.sub(r"\s+", "", t) for w in _PDF_TABLE_WORDS)]
+    if tabled:
         try:
-            proc = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
-                                  capture_output=True, timeout=PDF_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise ExtractError(f"PDF 文字提取超时（超过{PDF_TIMEOUT}秒）") from None
-        if proc.returncode != 0:
-            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ExtractError("PDF 文件已损坏或加密，无法提取文字" + (f"（{err[-1][:120]}）" if err else ""))
-        return proc.stdout.decode("utf-8", "replace").replace("\x0c", "\n")
+            span = list(range(tabled[0], min(len(pages), tabled[-1] + 2)))  # middle and end pages hold no header words
+            grids = pdf_grids(path, span[:MAX_GRID_PAGES])
+        except Exception:  # a PDF pdfplumber cannot read keeps its layout text
+            grids = {}
+        for i, text in grids.items():
+            pages[i] = text
+    return "\n".join(pages)
+
+
+MAX_GRID_PAGES = 12  # pages read by position (the official tables take a few)
+
+
+def _pdf_plumber_text(path: Path) -> str:
     import pdfplumber  # fallback when poppler is not installed
 
     pages = []
@@ -368,3 +449,112 @@ def pdf_text(path: Path) -> str:
         for page in pdf.pages[:MAX_PDF_PAGES]:
             pages.append(page.extract_text() or "")
     return "\n".join(pages)
+
+
+def _pdf_cell(text) -> str | None:
+    """A ruled cell's text with its wrapped lines joined ("17\n8" is 178, "自然\n人" 自然人)."""
+    if text is None:
+        return None
+    return re.sub(r"\s*\n\s*", "", text).strip()
+
+
+def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
+    """The text of the given pages (0-based) with each ruled table as grid rows (merged cells
+    in their first position, as for HTML and Word); pages without a ruled table are left out.
+    A row cut by a page break (its label continued at the top of the next page, its number
+    cells empty) is joined to the row it continues."""
+    import pdfplumber
+
+    out: dict[int, str] = {}
+    last_row: list | None = None  # the last row of the last table read, and where it was written
+    last_at: tuple | None = None
+    with pdfplumber.open(str(path)) as pdf:
+        for i in pages:
+            if i >= len(pdf.pages):
+                continue
+            if last_at is not None and last_at[0] != i - 1:
+                last_row = None  # only a table going on from the page before continues a row
+            page = pdf.pages[i]
+            tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+            tables = [t for t in tables if t.rows]
+            if not tables:
+                last_row = None
+                continue
+            items = []  # (top, kind, content)
+            boxes = [t.bbox for t in tables]
+
+            def outside(obj, boxes=boxes):
+                x = (obj["x0"] + obj["x1"]) / 2
+                y = (obj["top"] + obj["bottom"]) / 2
+                return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+            rest = page.filter(outside)
+            for line in rest.extract_text_lines(return_chars=False):
+                items.append((line["top"], 0, line["text"]))
+            for t in tables:
+                items.append((t.bbox[1], 1, t))
+            items.sort(key=lambda it: (it[0], it[1]))
+            lines: list = []
+            for n, (_, kind, content) in enumerate(items):
+                if kind == 0:
+                    lines.append(content)
+                    continue
+                rows = [[_pdf_cell(c) for c in row] for row in content.extract()]
+                if (n == 0 or all(k == 1 for _, k, _ in items[:n])) and last_row is not None and rows \
+                        and _continues(last_row, rows[0]):
+                    joined = [(a or "") + (b or "") if (a or b) else a for a, b in zip(last_row, rows[0])]
+                    page_no, idx = last_at
+                    target = out.get(page_no) if page_no != i else None
+                    if target is not None:
+                        tl = target.split("\n")
+                        tl[idx] = GRID_SEP.join(c or "" for c in joined)
+                        out[page_no] = "\n".join(tl)
+                    else:
+                        lines[idx] = GRID_SEP.join(c or "" for c in joined)
+                    rows = rows[1:]
+                for row in rows:
+                    lines.append(GRID_SEP.join(c or "" for c in row))
+                if rows:
+                    last_row = rows[-1]
+                    last_at = (i, len(lines) - 1)
+            out[i] = "\n".join(lines)
+    return out
+
+
+def _continues(prev: list, row: list) -> bool:
+    """True when ``row`` (first row of a table at the top of a page) is the rest of ``prev``: as
+    wide, no number of its own, and either empty (not merged) wherever ``prev`` has a number, or
+    (a row of blank cells) its label text completing ``prev``'s into an official label."""
+    if len(prev) != len(row) or any(c and _PDF_NUMBER.fullmatch(c) for c in row) or not any(c for c in row):
+        return False
+    nums = [j for j, c in enumerate(prev) if c and _PDF_NUMBER.fullmatch(c)]
+    if nums:
+        return all(row[j] == "" for j in nums)
+    from .text import canon
+
+    labels = _official_labels()
+    for a, b in zip(prev, row):
+        if a and b:
+            joined, rest = canon(a + b), canon(b)
+            if any(joined in label for label in labels) and not any(label.startswith(rest) for label in labels):
+                return True
+    return False
+
+
+def _official_labels() -> tuple:
+    from ..formats import FORMATS
+    from .text import canon
+
+    global _LABELS
+    if _LABELS is None:
+        out = set()
+        for fmt in FORMATS.values():
+            for t in fmt.tables:
+                for b in t.blocks:
+                    out.update(canon(r.label) for r in b.rows)
+                    out.update(canon(g) for r in b.rows for g in r.groups)
+        _LABELS = tuple(out)
+    return _LABELS
+
+
+_LABELS = None

@@ -116,14 +116,13 @@ HEADINGS = {"s1": S1, "s5": S5, "s6": S6, **{t.id: t.title for t in FORMATS["202
 _HEADING_RE = {k: heading_pattern(v) for k, v in HEADINGS.items()}
 _HEADING_SHORT = {k: re.compile(r"(?m)^\s*(?:[一二三四五六七八九十]\s*[、.]\s*)?" + heading_pattern(v.split("、", 1)[1]).pattern)
                   for k, v in HEADINGS.items() if "、" in v}
-# wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
-_NUMERAL = {"二": "二", "三": "三", "四": "四"}
 _T4 = FORMATS["2021"].table("四")
 _TABLE_START = {  # where a table begins when its heading is reworded: its first labels
     "二": heading_pattern(FORMATS["2021"].table("二").blocks[0].label),
     "三": heading_pattern(FORMATS["2021"].table("三").rows[0].label),
     "四": re.compile(heading_pattern(_T4.rows[0].label).pattern + r"[\s\S]{0,80}?"
                     + heading_pattern(_T4.rows[1].groups[0]).pattern)}
+# wordings seen besides the official ones ("存在的主要问题和改进措施", "其他需要报告的事项情况")
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
@@ -141,6 +140,7 @@ class Chunk:
     line: int
     atomic: bool  # one whole cell: never split
     col: int | None = None  # where it ends on its line (layout text from a PDF)
+    gpos: int | None = None  # grid rows: its position counted from the row's right edge (1 = last)
 
     @property
     def blank(self) -> bool:
@@ -180,10 +180,12 @@ class Scan:
     line_of: list  # line index of each compact character
     groups: list
     mode: str  # "line" (cells separated by spaces), "cell" (one per line or run together), "grid"
+    headers: list = field(default_factory=list)  # grid header blocks: (first data line, {label: gpos})
 
 
-def scan(lines: list[str]) -> Scan:
-    """Cut a table region into label text and groups of numbers."""
+def scan(lines: list[str], columns: frozenset = frozenset()) -> Scan:
+    """Cut a table region into label text and groups of numbers.  ``columns``: the canonical
+    column labels of the table, whose positions in a grid's header rows place the grid's cells."""
     split = [None if (not l or GRID_SEP in l) else l.split() for l in lines]
     values = [None if t is None else [_numeric(x) for x in t] for t in split]
     line_mode = sum(1 for v in values if v is not None and sum(x not in (None, "") for x in v) >= 2) >= 3
@@ -194,6 +196,8 @@ def scan(lines: list[str]) -> Scan:
     open_group: Group | None = None  # one cell per line: consecutive number lines
     blank_run = 0
     grid = False
+    headers: list = []
+    head: dict = {}  # the header rows being read: column label -> position from the right
 
     def add_text(text, i):
         nonlocal size
@@ -215,10 +219,20 @@ def scan(lines: list[str]) -> Scan:
             while k > 0 and vals[k - 1] is not None:
                 k -= 1
             add_text(" ".join(cells[:k]), i)
+            w = len(cells)
             if k < len(cells) and any(v for v in vals[k:]):
-                groups.append(Group(size, [Chunk(v, i, True) for v in vals[k:]], exact=True))
+                groups.append(Group(size, [Chunk(v, i, True, gpos=w - j) for j, v in enumerate(vals[k:], k)],
+                                    exact=True))
+                if head:
+                    headers.append((i, {**(headers[-1][1] if headers else {}), **head}))
+                    head = {}
             elif k < len(cells) and k > 0:
-                groups.append(Group(size, [Chunk("", i, True) for _ in vals[k:]], exact=True))
+                groups.append(Group(size, [Chunk("", i, True, gpos=w - j) for j in range(k, w)], exact=True))
+            if columns and not any(v for v in vals if v):
+                for j, c in enumerate(cells):
+                    label = compact(c)
+                    if label in columns:
+                        head[label] = w - j
             blank_run = 0
             continue
         toks = split[i]
@@ -252,7 +266,7 @@ def scan(lines: list[str]) -> Scan:
     if open_group is not None:
         open_group.runs.append(None)  # the region ends: the trailing run is unknown
     mode = "grid" if grid else ("line" if line_mode else "cell")
-    return Scan("".join(parts), line_of, groups, mode)
+    return Scan("".join(parts), line_of, groups, mode, headers)
 
 
 # -- locating labels -------------------------------------------------------------------------------
@@ -328,7 +342,7 @@ def _fuzzy(window: str, label: str) -> tuple[int, str] | None:
 # -- splitting digits into cells -----------------------------------------------------------------------
 
 def _valid(part: str, kind: Kind | None) -> bool:
-    if not part:
+    if not part or len(part) > MAX_CELL_CHARS:
         return False
     if kind is None:  # any kind: the position is not known yet
         return _valid(part, Kind.SIGNED) or _valid(part, Kind.AMOUNT)
@@ -424,17 +438,19 @@ class RowResult:
     reason: str = ""  # why more than one reading remains
     no_split: str | None = None  # the digits that no reading fits
     lost: bool = False  # the row's label was not found: nothing is known
+    placed: bool = False  # read as a row whose blank cells were left out
 
 
-def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
-    """The possible readings of one printed row from its chunks."""
+def solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool, dropped: bool = False) -> RowResult:
+    """The possible readings of one printed row from its chunks; ``dropped``: the table is known
+    to leave blank cells out, so digits that split into every cell may also be fewer cells."""
     try:
-        return _solve_row(spec, chunks, runs, gap, splittable)
+        return _solve_row(spec, chunks, runs, gap, splittable, dropped)
     except TooMany:
         return RowResult([tuple([None] * len(spec.columns))], "连写的数字太长，可能的拆法过多", lost=True)
 
 
-def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) -> RowResult:
+def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool, dropped: bool = False) -> RowResult:
     n = len(spec.columns)
     kinds = [c.kind for c in spec.columns]
     cons = spec.constraints
@@ -462,18 +478,52 @@ def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) 
         fitting = [c for c in full if _fits(c, cons)]
         if fitting:
             fitting.sort(key=_reading_order)
+            fewer = _place(numbers, kinds, cons, n, True, True, n - 1) if dropped else None
+            if fewer:
+                return RowResult(fitting + fewer[:MAX_CANDIDATES], "数字连写且可能省略了空白单元格，有多种读法")
             return RowResult(fitting, "数字连写，有多种拆分都满足勾稽关系" if len(fitting) > 1 else "")
+        placed = _placements(numbers, kinds, cons, n, True) if dropped else None  # blanks left out too
+        if placed:
+            if len(placed.candidates) == 1 and full:  # the split into every cell reads otherwise
+                placed.candidates.append(full[0])
+                placed.reason = "数字连写且可能省略了空白单元格，有多种读法"
+            return placed
         if len(full) == 1:
             return RowResult(full)
         if full:
             return RowResult([tuple([None] * n)], no_split="".join(numbers))
     if len(numbers) > n:
         return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
-    # fewer numbers than cells and the blank positions were lost: place them in every way
+    return _placements(numbers, kinds, cons, n, can_split) or \
+        RowResult([tuple([None] * n)], no_split=" ".join(numbers))
+
+
+def _placements(numbers, kinds, cons, n, can_split) -> "RowResult | None":
+    """Fewer numbers than cells and the blank positions lost: every placement (and split, when
+    digits may run together) that satisfies the row's rules; None when none does.  Readings
+    with a blank total beside numbers come after those that fill their totals; when they are
+    all there is, every cell of the row is uncertain."""
+    strict = _place(numbers, kinds, cons, n, can_split, True)
+    loose = _place(numbers, kinds, cons, n, can_split, False)
+    if strict is None or loose is None:
+        return None
+    # shown reading: totals filled (what a printed row keeps), then the leftmost positions
+    cands = strict + [c for c in loose if c not in set(strict)][:MAX_CANDIDATES]
+    if not cands:
+        return None
+    cands.sort(key=lambda c: sum(c[t] is None for t, _ in cons))
+    reason = "原文省略了空白单元格，数字所在的位置无法确定"
+    return RowResult(cands, reason if len(cands) > 1 or not strict else "", lost=not strict, placed=True)
+
+
+def _place(numbers, kinds, cons, n, can_split, strict, most: int | None = None) -> list | None:
     cands = []
     budget = [MAX_CANDIDATES * 10]  # placements tried, at most
-    for k in range(min(n, sum(len(x) for x in numbers)), 0, -1):
-        parts_list = splits(numbers, [None] * k) if can_split else ([tuple(numbers)] if len(numbers) == k else [])
+    for k in range(min(most or n, n, sum(len(x) for x in numbers)), 0, -1):
+        try:
+            parts_list = splits(numbers, [None] * k) if can_split else ([tuple(numbers)] if len(numbers) == k else [])
+        except TooMany:
+            return None
         for parts in parts_list:
             for pos in itertools.combinations(range(n), k):
                 budget[0] -= 1
@@ -486,17 +536,15 @@ def _solve_row(spec: RowSpec, chunks: list[Chunk], runs, gap, splittable: bool) 
                         ok = False
                         break
                     vals[p] = t
+                if ok and strict and any(vals[t] is None and any(_dec(vals[i]) for i, _ in ps) for t, ps in cons):
+                    ok = False
                 if ok and _fits(vals, cons):
                     cands.append(tuple(vals))
                 if len(cands) >= MAX_CANDIDATES:
                     break
         if cands:
             break
-    if not cands:
-        return RowResult([tuple([None] * n)], no_split=" ".join(numbers))
-    # shown reading: totals filled (what a printed row keeps), then the leftmost positions
-    cands.sort(key=lambda c: sum(c[t] is None for t, _ in cons))
-    return RowResult(cands, "原文省略了空白单元格，数字所在的位置无法确定" if len(cands) > 1 else "")
+    return cands
 
 
 @dataclass
@@ -561,6 +609,7 @@ class TableResult:
     findings: list = field(default_factory=list)
     found: int = 0  # row labels located
     gap: "GapModel | None" = None  # how blank cells show in a one-cell-per-line copy
+    dropped: bool = False  # some row was read as having its blank cells left out
 
 
 def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, refs=(), **fmt) -> Finding:
@@ -568,11 +617,14 @@ def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, r
     return Finding(rule_id, rule.severity, rule.message.format(**fmt), tuple(refs), table=in_table, where=at)
 
 
-def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None) -> TableResult:
+def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None,
+                dropped: bool = False) -> TableResult:
+    """One table region read into a TableResult (``dropped``: the report is known to leave
+    blank cells out, so run-together digits may fill fewer cells)."""
     if table_id == "四":
         return parse_table4(version, lines, prior_gap)
     specs = row_specs(version, table_id)
-    sc = scan(lines)
+    sc = scan(lines, column_labels(version, table_id))
     found = find_labels(sc.compact, specs)
     res = TableResult(table_id, version, found=sum(f is not None for f in found))
     if res.found == 0:
@@ -582,10 +634,31 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             res.findings.append(_finding("parse.label_typo", table_id, spec.label, table=f"表{table_id}",
                                          label=spec.label, found=f.text))
     starts = [(f.start, f.end, i) for i, f in enumerate(found) if f is not None]
+    groups = _table_groups(table_id, specs, sc, starts)
+    by_row, troubled = _assign(specs, sc, starts, groups)
+    gm = (gap_model(groups, {len(s.columns) for s in specs}) or prior_gap) if sc.mode == "cell" else None
+    res.gap = gm
+    results, redo = _read_rows(specs, sc, found, by_row, troubled, gm)
+    res.dropped = any(r.placed for r in results.values())
+    if res.dropped or dropped:  # this report leaves blank cells out: so may any row
+        for i, spec, chunks, runs in redo:
+            results[i] = solve_row(spec, chunks, runs, gm, True, dropped=True)
+    if table_id == "三":
+        _solve_columns(version, specs, results)
+    _record(res, specs, results)
+    return res
+
+
+def _table_groups(table_id: str, specs, sc: Scan, starts) -> list:
+    """The groups of numbers of a table region, page numbers left out and digits glued to the
+    labels (one-cell-per-line or run-together copies) found between the labels."""
     groups = list(sc.groups)
     if sc.mode == "line" and min(len(sp.columns) for sp in specs) > 2:
-        # a lone short number on its own line between rows of many cells: a page number
-        groups = [g for g in groups if not (g.alone and len(g.chunks) == 1 and len(g.chunks[0].text) <= 3)]
+        # a lone short number on its own line between rows of many cells: a page number; unless
+        # between two lines of a wrapped label (the number of that row, printed mid-height)
+        bare_labels = set(sc.line_of) - {c.line for g in groups for c in g.chunks}  # label lines, no numbers
+        groups = [g for g in groups if not (g.alone and len(g.chunks) == 1 and len(g.chunks[0].text) <= 3
+                                            and not {g.chunks[0].line - 1, g.chunks[0].line + 1} <= bare_labels)]
     if sc.mode == "cell":  # digits glued to the labels
         bounds = starts + [(len(sc.compact), len(sc.compact), None)]
         for (s, e, i), (s2, _, _) in zip(bounds, bounds[1:]):
@@ -598,7 +671,13 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 line = sc.line_of[e] if e < len(sc.line_of) else (sc.line_of[-1] if sc.line_of else 0)
                 groups.append(Group(e, [Chunk(x, line, False) for x in nums]))
         groups.sort(key=lambda g: g.offset)
-    # anchoring: each group belongs to the last label starting at or before it
+    return groups
+
+
+def _assign(specs, sc: Scan, starts, groups) -> tuple[dict, set]:
+    """Groups to rows: each to the last label starting before it; when that is not clean, in
+    order (as many groups as rows) or by line distance (PDF text).  Returns (row -> groups, the
+    rows whose numbers are not clearly theirs)."""
     assigned: dict[int, list[Group]] = {i: [] for _, _, i in starts}
     orphans = []
     for g in groups:
@@ -613,25 +692,26 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
         else:
             assigned[owner].append(g)
     clean = not orphans and all(len(v) <= 1 for v in assigned.values())
-    by_row: dict[int, list[Group]] = {}
-    troubled: set[int] = set()
     if not clean and len(groups) == len(specs) and sc.mode != "cell":
-        by_row = {i: [g] for i, g in enumerate(groups)}  # taken in order (PDF text)
-    elif not clean and sc.mode == "line" and starts:
+        return {i: [g] for i, g in enumerate(groups)}, set()  # taken in order (PDF text)
+    if not clean and sc.mode == "line" and starts:
         # PDF text with a row short: each line of numbers to the label nearest to it, by lines
         by_row = _nearest(starts, groups, sc.line_of)
-        troubled = {i for i, v in by_row.items() if len(v) != 1}
-    else:
-        by_row = assigned
-        if not clean:
-            troubled = {i for i, v in assigned.items() if len(v) > 1}
-            if orphans and starts:
-                troubled.add(starts[0][2])
-    widths = {len(s.columns) for s in specs}
+        return by_row, {i for i, v in by_row.items() if len(v) != 1}
+    troubled: set[int] = set()
+    if not clean:
+        troubled = {i for i, v in assigned.items() if len(v) > 1}
+        if orphans and starts:
+            troubled.add(starts[0][2])
+    return assigned, troubled
+
+
+def _read_rows(specs, sc: Scan, found, by_row, troubled, gm) -> tuple[dict, list]:
+    """Each row's readings; and the rows split into every cell (read again when the report
+    turns out to leave blank cells out)."""
     anchors = _anchors(specs, by_row) if sc.mode == "line" else {}
-    gm = (gap_model(groups, widths) or prior_gap) if sc.mode == "cell" else None
-    res.gap = gm
     results: dict[int, RowResult] = {}
+    redo: list = []
     for i, spec in enumerate(specs):
         gs = by_row.get(i)
         if gs is None:
@@ -639,23 +719,31 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
                 results[i] = RowResult([tuple([None] * len(spec.columns))], "报告中找不到该行的标签", lost=True)
                 continue
             gs = []
-        if not gs and i in troubled:
+        if not gs and (i in troubled or sc.mode == "grid"):  # a grid row always has its cells
             results[i] = RowResult([tuple([None] * len(spec.columns))], "数字与标签的对应关系不清楚", lost=True)
             continue
         chunks = [c for g in gs for c in g.chunks]
         runs = gs[0].runs if len(gs) == 1 and gs[0].runs and len(gs[0].runs) == len(chunks) + 1 else None
         splittable = sc.mode == "cell"
         placed = _by_columns(chunks, anchors.get(len(spec.columns)))
+        if placed is None and sc.mode == "grid" and len(gs) == 1:
+            placed = _by_header(spec, gs[0], sc.headers)
         if placed is not None:
             rr = RowResult([tuple(placed)])
         else:
             rr = solve_row(spec, chunks, runs, gm, splittable)
-        if i in troubled and len(rr.candidates) == 1:
+            if splittable and not rr.placed:
+                redo.append((i, spec, chunks, runs))
+        if i in troubled and sc.mode == "line":  # PDF text: every cell of the row in doubt, reading kept
             rr.reason = "数字与标签的对应关系不清楚"
-            rr.candidates = rr.candidates * 2
+            rr.lost = True
         results[i] = rr
-    if table_id == "三":
-        _solve_columns(version, specs, results)
+    return results, redo
+
+
+def _record(res: TableResult, specs, results: dict) -> None:
+    """The shown reading of each row into ``res``, its undecided cells as uncertain, findings."""
+    table_id = res.table
     for i, rr in results.items():
         spec = specs[i]
         shown = rr.candidates[0]
@@ -675,7 +763,6 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
             res.findings.append(_finding(
                 "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
                 count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
-    return res
 
 
 def _nearest(starts, groups, line_of) -> dict:
@@ -735,6 +822,36 @@ def _by_columns(chunks, anchors) -> list | None:
         vals[j] = c.text or None
         last = j
     return vals
+
+
+@lru_cache(maxsize=None)
+def column_labels(version: str, table_id: str) -> frozenset:
+    """The canonical column labels of a table (what its grid header rows print)."""
+    return frozenset(canon(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
+
+
+def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
+    """The cells of a grid row by the positions of the column labels in the header rows above it
+    (after spans are expanded): every column found, every number on a column."""
+    line = group.chunks[0].line
+    head = None
+    for first, h in headers:
+        if first > line:
+            break
+        head = h
+    if head is None:
+        return None
+    if any(c.gpos is None for c in group.chunks):
+        return None
+    at = {c.gpos: c for c in group.chunks}
+    pos = [head.get(canon(col.label)) for col in spec.columns]
+    if None in pos or len(set(pos)) != len(pos):
+        return None
+    if any(c.text and c.gpos not in pos for c in group.chunks):
+        return None  # a number under no column: not a grid to trust
+    if any(p not in at for p in pos):
+        return None  # a column over the row's label cells
+    return [at[p].text or None for p in pos]
 
 
 def _solve_columns(version: str, specs, results: dict) -> None:
@@ -824,6 +941,12 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
         numeric = [g for g in sc.groups if any(c.text for c in g.chunks)]
         if sc.mode == "grid" and len(numeric) == 1:
             chunks = numeric[0].chunks  # one grid row holds the numbers: the header rows' blanks are no cells
+        elif sc.mode == "grid" and not numeric:
+            width = sum(len(s.columns) for s in specs)
+            empty = [i for i, l in enumerate(lines) if GRID_SEP in l and l.count(GRID_SEP) == width - 1
+                     and not l.replace(GRID_SEP, "").strip()]
+            if empty:  # the row of numbers under the header printed all blank: every cell blank
+                chunks = [Chunk("", empty[-1], True) for _ in range(width)]
     n = sum(len(s.columns) for s in specs)
     cons = []
     offset = 0
@@ -864,6 +987,9 @@ _TITLE_YEAR_AFTER = re.compile(r"([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政�
 # a web page's "来源：某局" / "发布机构：某局" line
 _SOURCE_AGENCY = re.compile(r"(?:^|[^\u4e00-\u9fff])(?:信息来源|来源|发布机构|发文机关|发布单位|公开主体)[:：]"
                             r"([\u4e00-\u9fff()·]{2,40}?)(?=发布|发文|浏览|时间|日期|作者|字号|点击|访问|索引|$)")
+# "2019年某某市人民政府办公厅政府信息公开工作年度报告": the year first, the agency after it
+_TITLE_YEAR_FIRST = re.compile(r"(?:^|[^\d])(20\d\d)年度?([\u4e00-\u9fff()·]{2,40}?)(?:关于)?(?:政府信息公开|政务公开|信息公开)"
+                               r"工作[\u4e00-\u9fff]{0,6}?报告")
 _LEAD_WORDS = re.compile(r"^(?:发布|根据|现将|公布|关于|现)+")
 _TRAIL_WORDS = re.compile(r"(?:关于|发布|公布|的)+$")
 _CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "O": "0", "0": "0"}
@@ -902,7 +1028,7 @@ def _find_heading(full: str, key: str, start: int, end: int | None = None):
         f = _TABLE_START[key].search(full, start, end)
         if f is not None:
             at = f.start()
-            back = [h.start() for h in re.finditer(_NUMERAL[key] + r"\s*、(?!\s*结\s*转)", full[max(start, at - 80):at])]
+            back = [h.start() for h in re.finditer(key + r"\s*、(?!\s*结\s*转)", full[max(start, at - 80):at])]
             m = _At(max(start, at - 80) + back[-1] if back else at)  # from a reworded heading, if any
     return m
 
@@ -942,6 +1068,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         year = None
     # tables
     results: dict[str, TableResult] = {}
+    bodies: dict = {}
     for tid in ("二", "三", "四"):
         body = section(tid)
         if body is None:
@@ -950,6 +1077,11 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
         version = _table_version(tid, canon(body), year)
         prior = [r.gap for r in results.values() if r.gap is not None]
         results[tid] = parse_table(tid, version, rl, prior[-1] if prior else None)
+        bodies[tid] = (version, rl, prior[-1] if prior else None)
+    if any(r.dropped for r in results.values()):  # blank cells left out in one table: maybe in all
+        for tid, r in list(results.items()):
+            if not r.dropped and tid != "四":
+                results[tid] = parse_table(tid, *bodies[tid], dropped=True)
     recognised = (sum(r.found for t, r in results.items() if t != "四") > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"
@@ -1154,6 +1286,9 @@ def _title_line(meta_line: str, lines: list[str]) -> tuple[int | None, str | Non
         if t:
             agency = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", t.group(1))) or None
             return int(t.group(2)), agency
+        t = _TITLE_YEAR_FIRST.search(c)
+        if t and _agency_like(_TRAIL_WORDS.sub("", t.group(2))):
+            return int(t.group(1)), _TRAIL_WORDS.sub("", t.group(2))
     m = re.search(r"统计期限(?:为|是|自)?(20\d\d)年", canon("".join(lines[:60])))
     if m:
         return int(m.group(1)), None

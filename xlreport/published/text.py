@@ -13,7 +13,6 @@ GRID_SEP = "\x1f"  # separates the cells of one table row taken from an HTML / W
 _FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                      r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
 _ENUM_COMMA = re.compile(r"(?<![\d.])(\d{1,2})\s*、\s*(?=[^\d\s])")
-_SPACE = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b\ufeff]+")
 _SPACES = {c: " " for c in (0x09, 0x3000, 0xA0, *range(0x2002, 0x200C), 0xFEFF)}
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
@@ -47,17 +46,25 @@ def normalize_lines(text: str) -> list[str]:
     one-cell-per-line copies their number tells where a blank cell was)."""
     out = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not raw or raw.isspace():
+        if not raw or (raw.isspace() and GRID_SEP not in raw):  # a grid row of blank cells is a row
             out.append("")
             continue
         body = raw.lstrip(" \u3000").rstrip("\n\r ")
-        if "\t" in body and GRID_SEP not in body and sum(1 for c in body.split("\t") if c.strip()) >= 2:
+        if "\t" in body and GRID_SEP not in body and _tab_row(body):
             raw = GRID_SEP.join(body.split("\t"))  # a tab-separated table row: keep its blank cells, leading ones too
         line = normalize_line(raw)
         if line and is_footer(line):
             continue
         out.append(line)
     return out
+
+
+def _tab_row(body: str) -> bool:
+    """A tab-separated table row: two cells with text, or a label followed by
+    blank cells, as a row whose cells are all blank is copied."""
+    cells = body.split("\t")
+    filled = sum(1 for c in cells if c.strip())
+    return filled >= 2 or (filled == 1 and cells[0].strip() != "" and len(cells) >= 2)
 
 
 def canon(s: str) -> str:

@@ -224,6 +224,16 @@ def format_by_block_height(names: dict[str, str]) -> Format | None:
     return None
 
 
+def with_table_layouts(fmt: Format, declared) -> Format:
+    """``fmt`` with the tables the hidden sheet's ``table_layouts`` ("二=2021;...") names in the
+    other version's layout (an imported report that was published that way)."""
+    for part in str(declared or "").split(";"):
+        tid, _, other = part.partition("=")
+        if other in FORMATS and any(t.id == tid for t in fmt.tables):
+            fmt = fmt.with_table(FORMATS[other].table(tid))
+    return fmt
+
+
 def _template_version(meta: dict) -> str:
     v = meta.get("template_version")
     if isinstance(v, float) and v.is_integer():
@@ -379,6 +389,7 @@ def read_template(source: CellSource) -> WorkbookRead:
     meta = read_meta(source)
     declared = str(meta["format_version"]).strip() if meta.get("format_version") is not None else None
     fmt = FORMATS.get(declared or "") or format_by_block_height(names) or FORMATS["2021"]
+    fmt = with_table_layouts(fmt, meta.get("table_layouts"))
     report = Report(fmt, source=source.name)
     blocks, moved, gone = _places(fmt, names, sheets)
     seen = _read_blocks(source, report, blocks)
