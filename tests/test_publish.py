@@ -52,11 +52,7 @@ def finding_keys(findings) -> list:
     return sorted((f.rule, f.severity, tuple(sorted(c.key for c in f.cells))) for f in findings)
 
 
-def has_blanks(report) -> bool:
-    return any(v is None for v in report.values.values())
-
-
-def assert_reads_back(published: Path, report, findings, *, certain_only: bool = False) -> object:
+def assert_reads_back(published: Path, report, findings) -> object:
     """The published file read back: every cell equal, no uncertain cell, the same findings."""
     audit = audit_file(published)
     got = audit.report
@@ -64,12 +60,10 @@ def assert_reads_back(published: Path, report, findings, *, certain_only: bool =
     assert (got.agency, got.year, got.version) == (report.agency, report.year, report.version)
     assert sorted(got.missing_tables) == sorted(report.missing_tables)
     wrong = [(k, report.values.get(k), got.values.get(k, "缺失")) for k in report.values
-             if got.values.get(k, "缺失") != report.values.get(k)
-             and not (certain_only and k in got.uncertain)]
+             if got.values.get(k, "缺失") != report.values.get(k)]
     assert wrong == []
-    if not certain_only:
-        assert sorted(got.uncertain) == []
-        assert finding_keys(audit.findings) == finding_keys(same_findings(findings))
+    assert sorted(got.uncertain) == []
+    assert finding_keys(audit.findings) == finding_keys(same_findings(findings, report))
     for sid in ("s1", "s5"):
         if published.suffix == ".pdf":  # a PDF's text keeps its printed line breaks: see the xfail below
             assert squeeze(got.texts.get(sid)) == squeeze(report.texts.get(sid)), sid
@@ -120,23 +114,11 @@ def real_pdfs(real_books, tmp_path_factory):
 
 @needs_pdf
 @pytest.mark.parametrize("path", REAL_JSON, ids=lambda p: p.stem)
-def test_real_reports_read_back_from_pdf(real_books, real_pdfs, path):
-    """Every cell the reader is certain of is right; reports without blank cells read back
-    exactly, with the same findings (blank cells: see the xfail below)."""
+def test_real_reports_read_back_exactly_from_pdf(real_books, real_pdfs, path):
+    """Every cell read back exactly, blank cells included (placed under their column headers by the
+    table's ruling), no uncertain cell, the same findings."""
     _, report, findings = real_books[path.stem]
-    assert_reads_back(real_pdfs[path.stem], report, findings, certain_only=has_blanks(report))
-
-
-@needs_pdf
-@pytest.mark.xfail(strict=True, reason="the published-report reader does not yet place the numbers of a PDF "
-                                       "row with blank cells by their column positions (they are printed "
-                                       "under their column headers); reported to the lead")
-def test_real_reports_with_blank_cells_read_back_exactly_from_pdf(real_books, real_pdfs):
-    blanks = [stem for stem, (_, r, _) in real_books.items() if has_blanks(r)]
-    assert blanks
-    for stem in blanks:
-        _, report, findings = real_books[stem]
-        assert_reads_back(real_pdfs[stem], report, findings)
+    assert_reads_back(real_pdfs[path.stem], report, findings)
 
 
 @needs_pdf
@@ -193,7 +175,8 @@ def test_generated_reports_read_back_exactly_from_html_and_word(tmp_path, report
 @SETTINGS
 @given(consistent_reports(), texts, st.data())
 def test_generated_reports_with_blank_cells_read_back_blank_from_html_and_word(tmp_path, report, text, data):
-    """Blank inputs stay blank (never 0) and read back blank, with the same value.blank warnings."""
+    """Blank inputs stay blank (never 0) and read back blank; the audit names them as a published
+    report's blank cells (table.blank_cells) where check says value.blank."""
     keys = data.draw(st.lists(st.sampled_from([c.key for c in report.format.inputs]), min_size=1, max_size=12))
     for key in keys:
         report.values[key] = None

@@ -159,6 +159,12 @@ def publish(workbook, outputs=(), *, draft: bool = False, force: bool = False, d
     return publish_report(report, findings, outputs, draft=draft, force=force, data=data, source=str(workbook))
 
 
-def same_findings(findings) -> list[Finding]:
-    """The findings a published document can carry: all but those about the workbook file."""
-    return [f for f in findings if not f.rule.startswith(WORKBOOK_ONLY)]
+def same_findings(findings, report=None) -> list[Finding]:
+    """The findings a published document can carry: all but those about the workbook file.  With
+    the workbook's ``report``, its blank cells are said as the audit of a published report says
+    them (one ``table.blank_*`` finding per table instead of ``value.blank`` per row)."""
+    kept = [f for f in findings if not f.rule.startswith(WORKBOOK_ONLY)]
+    if report is None:
+        return kept
+    from ..published.verdict import blank_findings
+    return [f for f in kept if f.rule != "value.blank"] + blank_findings(report)

@@ -173,21 +173,26 @@ def blank_findings(report: Report) -> list:
             continue
         bad: list[str] = []
         blank: list[str] = []
+        cells: dict[str, list[CellRef]] = {"table.blank_total": [], "table.blank_cells": []}
         for cell in table.cells:
             key = cell.key
             if key not in values or values[key] is not None or key in report.uncertain:
                 continue
             label = cell.row.label if len(table.blocks) == 1 else f"{cell.row.label}（{cell.column.label}）"
             parts = totals.get(key)
+            ref = CellRef(key, cell.label, report.locations.get(key))
             if parts and any(isinstance(values.get(k), Decimal) and values[k] != 0 for k in parts):
+                cells["table.blank_total"].append(ref)
                 if label not in bad:
                     bad.append(label)
-            elif label not in blank:
-                blank.append(label)
+            else:
+                cells["table.blank_cells"].append(ref)
+                if label not in blank:
+                    blank.append(label)
         blank = [b for b in blank if b not in bad]
         for rule_id, labels in (("table.blank_total", bad), ("table.blank_cells", blank)):
             if labels:
                 rule = RULES[rule_id]
                 msg = rule.message.format(table=table.short, labels="、".join(f"「{x}」" for x in labels))
-                out.append(Finding(rule.id, rule.severity, msg, table=table.id))
+                out.append(Finding(rule.id, rule.severity, msg, tuple(cells[rule_id]), table=table.id))
     return out
