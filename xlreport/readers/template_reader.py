@@ -16,6 +16,8 @@ rule id and the reason (see ``xlreport.readers.guard``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zipfile
 from decimal import Decimal
 import zlib
@@ -29,6 +31,7 @@ from ..model import Report
 from ..rules import RULES
 from ..values import Invalid, is_number, normalize
 from . import guard
+from .dates import serial_date
 from .official import book_formulas, grid_findings, read_grid, with_formulas
 from .ooxml import Book, OoxmlError, _number, parse_range
 
@@ -275,6 +278,10 @@ def read_template_book(book: Book) -> tuple[Report, list[Finding]]:
     agency = agency if agency not in (None, "") else meta.get("agency")
     report.agency = str(agency).strip() if agency not in (None, "") else None
     report.year = _year(value("year")) or _year(meta.get("year"))
+    report.published = _date(value("published"))
+    if "published" in places:
+        sheet, row, col = places["published"]
+        report.locations["published"] = f"{sheet}!{col_letter(col)}{row}"
     for s in fmt.sections:
         if s.id in places:
             t = value(s.id)
@@ -303,6 +310,25 @@ def _year(v) -> int | None:
     except ValueError:
         return None
     return y if 2008 <= y <= 2100 else None
+
+
+_DATE_TEXT = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+
+
+def _date(v) -> dt.date | None:
+    """The 发布日期 cell: a date, an Excel serial number (the fast reader gives the number of a
+    date-formatted cell), or text such as 2025年1月20日 / 2025-01-20; else None."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and 39448 <= float(v) < 73051:
+            return serial_date(float(v)).date()  # 2008-01-01 .. 2099-12-31
+        m = _DATE_TEXT.fullmatch(str(v).strip()) if isinstance(v, str) else None
+        return dt.date(*map(int, m.groups())) if m else None
+    except (ValueError, OverflowError):
+        return None
 
 
 # -- anything else: calamine grids + labels ---------------------------------------------------
