@@ -21,7 +21,7 @@ def register(subparsers) -> None:
                         "所给文件夹中的子文件夹照样建在其中（同名时加“（2）”等并说明）")
     p.add_argument("--to", action="append", choices=sorted(KIND_NAMES), metavar="格式", default=[],
                    help="与 --out-dir 一起用：生成的格式 docx、html、pdf（可重复；默认 docx）")
-    p.add_argument("--data", metavar="文件", help="同时输出表格数据（长表：单位、年度、格式、表、行、列、数值）："
+    p.add_argument("--data", metavar="文件", help="同时输出表格数据（长表：单位、年度、格式、表、行、列、数值、状态（正式或草稿））："
                                                   ".csv 或 .json；与 --out-dir 一起用时写 csv 或 json")
     p.add_argument("--draft", action="store_true", help="报告有错误也生成，每页标“草稿”")
     p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
