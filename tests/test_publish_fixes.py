@@ -199,3 +199,18 @@ def test_a_folder_of_pdfs_says_each_font_note_once_and_starts_libreoffice_once(t
     for note in fallbacks_used(FACES):
         assert said.count(note) == 1
     assert "楷体" not in said
+
+
+@pytest.mark.parametrize("typed", ["2025年1月20日", "2025-01-20", dt.datetime(2025, 1, 20)])
+def test_the_date_of_the_signature_is_read_as_the_clerk_typed_it(tmp_path, typed):
+    from workbooks import edit
+    from xlreport.publish import publish
+
+    def put(wb):
+        wb["封面及正文"]["B6"] = typed  # 发布日期
+
+    book = tmp_path / "年报.xlsx"
+    book.write_bytes(edit(EXAMPLE.read_bytes(), put))
+    result = publish(book, tmp_path / "年报.html")
+    assert ">2025年1月20日</p>" in (tmp_path / "年报.html").read_text(encoding="utf-8")
+    assert not any("发布日期" in n for n in result.notices)
