@@ -378,8 +378,10 @@ def test_final_pdf_has_no_draft_mark_embeds_fonts_and_names_fallbacks(real_books
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # the emb column
     from xlreport.publish.fonts import fallbacks_used
-    for note in fallbacks_used():
+    from xlreport.publish.word import FACES
+    for note in fallbacks_used(FACES):
         assert note in said
+    assert "楷体" not in said  # no writer uses it
 
 
 def test_warnings_are_listed_and_do_not_block(real_books, tmp_path, capsys):
@@ -407,8 +409,12 @@ def test_open_data_in_long_form(real_books, tmp_path, suffix):
     else:
         with out.open(encoding="utf-8-sig", newline="") as fh:
             raw = list(csv.reader(fh))
-        assert raw[0] == ["填报单位", "报告年度", "格式版本", "表格", "行", "列", "数值"]
-        rows = [dict(zip(("agency", "year", "format", "table", "row", "column", "value"), r)) for r in raw[1:]]
+        assert raw[0] == ["填报单位", "报告年度", "格式版本", "表格", "行", "列", "数值", "状态"]
+        rows = [dict(zip(("agency", "year", "format", "table", "row", "column", "value", "status"), r))
+                for r in raw[1:]]
+    assert {r["status"] for r in rows} == {"正式"}  # not a draft
+    if suffix == ".json":
+        assert {r["draft"] for r in rows} == {False}
     present = [c for t in report.format.tables if t.id not in report.missing_tables for c in t.cells]
     assert len(rows) == len(present)
     for r, c in zip(rows, present):

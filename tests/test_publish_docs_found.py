@@ -50,11 +50,6 @@ def test_a_draft_of_a_report_without_errors_does_not_say_it_has_errors(tmp_path)
     assert "草稿：本报告存在错误" in (tmp_path / "草稿.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="publish --out-dir names each output after the workbook's file name "
-                                       "only: two 年报.xlsx in different subfolders both go to 年报.html; "
-                                       "without --force the second is refused with advice to add --force, with "
-                                       "--force it overwrites the first and both are counted as made; "
-                                       "reported to the lead")
 def test_out_dir_keeps_workbooks_of_the_same_name_in_different_subfolders_apart(tmp_path, capsys):
     src, out = tmp_path / "收到的报告", tmp_path / "发布稿"
     for sub, book in (("甲区", EXAMPLE), ("乙县", OTHER)):
@@ -62,14 +57,13 @@ def test_out_dir_keeps_workbooks_of_the_same_name_in_different_subfolders_apart(
         shutil.copy(book, src / sub / "年报.xlsx")
     out.mkdir()
     assert main(["publish", str(src), "--out-dir", str(out), "--to", "html", "--force"]) == 0
-    titles = sorted(p.read_text(encoding="utf-8").split("<title>")[1].split("</title>")[0] for p in out.iterdir())
+    made = sorted(out.rglob("*.html"))
+    assert [p.relative_to(out).as_posix() for p in made] == ["乙县/年报.html", "甲区/年报.html"]  # mirrored
+    titles = sorted(p.read_text(encoding="utf-8").split("<title>")[1].split("</title>")[0] for p in made)
     assert titles == sorted(["淮安市人民政府2024年政府信息公开工作年度报告",
                              "湘潭县机关事务服务中心2022年政府信息公开工作年度报告"])
 
 
-@pytest.mark.xfail(strict=True, reason="publish --out-dir treats Excel's lock file (~$年报.xlsx, present while "
-                                       "a workbook is open) as an unreadable report: it prints 错误：无法读取… "
-                                       "已跳过 and exits 1, where check skips it and exits 0; reported to the lead")
 def test_out_dir_skips_excel_lock_files_as_check_does(tmp_path, capsys):
     src, out = tmp_path / "收到的报告", tmp_path / "发布稿"
     src.mkdir()
@@ -83,9 +77,6 @@ def test_out_dir_skips_excel_lock_files_as_check_does(tmp_path, capsys):
     assert "错误" not in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="--draft --data writes the open data of a report with errors (here 表四's "
-                                       "wrong totals) with no 草稿 mark anywhere, so unlike the pages it can be "
-                                       "taken for final figures; reported to the lead")
 def test_the_open_data_of_a_draft_cannot_be_taken_for_final_figures(tmp_path):
     book = ROOT / "examples" / "2023_淮安市洪泽区人民政府.xlsx"  # 表四 totals typed over: errors
     out = tmp_path / "年报.csv"

@@ -22,8 +22,8 @@ from .document import Document, build
 KINDS = (".docx", ".html", ".pdf")
 WORKBOOK_ONLY = "workbook."  # findings about the workbook file itself, which no document carries
 
-__all__ = ["KINDS", "Published", "PublishError", "Refused", "publish", "publish_report", "read_checked",
-           "document_of"]
+__all__ = ["KINDS", "Published", "PublishError", "Refused", "Skipped", "publish", "publish_report", "read_checked",
+           "document_of", "publish_many"]
 
 
 class PublishError(Exception):
@@ -43,6 +43,14 @@ class Refused(PublishError):
         self.findings = findings
 
 
+class Skipped(PublishError):
+    """Not a report and not an error, skipped as ``check`` skips it: Excel's lock file ``~$…``,
+    a check result workbook."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 0)
+
+
 @dataclass
 class Published:
     source: str
@@ -51,6 +59,7 @@ class Published:
     outputs: list[Path] = field(default_factory=list)
     draft: bool = False
     notes: list[str] = field(default_factory=list)  # font fallbacks used for the PDF
+    notices: list[str] = field(default_factory=list)  # what the workbook left empty (Document.gaps)
 
     @property
     def errors(self) -> list[Finding]:
@@ -66,6 +75,8 @@ def read_checked(path) -> tuple[Report, list[Finding]]:
     from ..batch import check_workbook
 
     report, findings = check_workbook(path)
+    if report is None and findings and not findings[0].is_error:  # as check: a lock file, a check result
+        raise Skipped(f"已跳过“{path}”：{findings[0].message.removesuffix('，已跳过')}")
     if report is None:
         message = findings[0].message if findings else "无法读取"
         raise PublishError(f"无法读取“{path}”：{message}", 1)
@@ -104,48 +115,134 @@ def _targets(outputs, data, force: bool) -> tuple[list[Path], Path | None]:
     return outs, data_path
 
 
-def publish_report(report: Report, findings, outputs=(), *, draft: bool = False, force: bool = False,
-                   data=None, source: str | None = None) -> Published:
-    """Publish an already read and checked report (the roll-up of ``aggregate``, the add-in's book)."""
+@dataclass
+class _Pending:
+    """A report checked, built and rendered except its PDFs (``None`` contents), not yet written."""
+
+    result: Published
+    doc: Document
+    rendered: list[tuple[Path, bytes | None]]
+
+
+def _prepare(report: Report, findings, outputs, *, draft: bool, force: bool, data, source) -> _Pending:
     source = source or report.source or report.agency or "报告"
     outs, data_path = _targets(outputs, data, force)
     if any(f.is_error for f in findings) and not draft:
         raise Refused(source, list(findings))
     doc = build(report, findings, draft=draft)
-    result = Published(source, report, list(findings), draft=draft)
-    rendered: list[tuple[Path, bytes]] = []
+    result = Published(source, report, list(findings), draft=draft, notices=list(doc.gaps))
+    rendered: list[tuple[Path, bytes | None]] = []
     for o in outs:
-        rendered.append((o, _render(doc, report, _suffix(o), result)))
+        rendered.append((o, None if _suffix(o) == ".pdf" else _render(doc, report, _suffix(o))))
     if data_path is not None:
-        rendered.append((data_path, open_data.render(report, _suffix(data_path))))
+        rendered.append((data_path, open_data.render(report, _suffix(data_path), draft=draft)))
+    return _Pending(result, doc, rendered)
+
+
+def _finish(p: _Pending, pdf: bytes | None = None) -> Published:
     try:
-        for path, content in rendered:  # everything rendered first: no output is left half-made
-            result.outputs.append(write_atomic(path, content))
+        for path, content in p.rendered:  # everything rendered first: no output is left half-made
+            p.result.outputs.append(write_atomic(path, pdf if content is None else content))
     except OutputError as e:
         raise PublishError(str(e)) from None
-    return result
+    if any(content is None for _, content in p.rendered):
+        from .fonts import fallbacks_used
+        from .word import FACES
+        p.result.notes = fallbacks_used(FACES)
+    return p.result
 
 
-def _render(doc: Document, report: Report, suffix: str, result: Published) -> bytes:
+def _needs_pdf(p: _Pending) -> bool:
+    return any(content is None for _, content in p.rendered)
+
+
+NO_SOFFICE = ("无法生成 PDF：未找到 LibreOffice（soffice）。请安装 LibreOffice 及其 Writer 组件"
+              "（Debian/Ubuntu：apt-get install libreoffice-writer），或用 Word 打开 .docx 另存为 PDF。")
+
+
+def _pdf_one(p: _Pending) -> bytes:
+    from ..libreoffice import LibreOfficeError, find_soffice
+    from . import pdf
+
+    if find_soffice() is None:  # the general message names Calc; a PDF is made by Writer
+        raise PublishError(NO_SOFFICE, 2)
+    try:
+        return pdf.render(p.doc, p.result.report.format)
+    except LibreOfficeError as e:
+        raise PublishError(f"无法生成 PDF：{e}", 2) from None
+
+
+def publish_report(report: Report, findings, outputs=(), *, draft: bool = False, force: bool = False,
+                   data=None, source: str | None = None) -> Published:
+    """Publish an already read and checked report (the roll-up of ``aggregate``, the add-in's book)."""
+    p = _prepare(report, findings, outputs, draft=draft, force=force, data=data, source=source)
+    return _finish(p, _pdf_one(p) if _needs_pdf(p) else None)
+
+
+def _render(doc: Document, report: Report, suffix: str) -> bytes:
     if suffix == ".html":
         from . import html
         return html.render(doc).encode("utf-8")
-    if suffix == ".docx":
-        from . import word
-        return word.render(doc, report.format)
+    from . import word
+    return word.render(doc, report.format)
+
+
+def publish_many(jobs, *, draft: bool = False, force: bool = False) -> list:
+    """Publish several workbooks: ``jobs`` are ``(workbook, outputs, data)``.  Every workbook is
+    read, checked and rendered on its own, then all the PDFs of the run are made with one
+    LibreOffice start (``pdf.render_many``), then each workbook's outputs are written whole.
+    Returns one ``Published`` or exception (``PublishError``, or any other for an internal error)
+    per job, in order; one bad workbook does not stop the others."""
+    out: list = []
+    pending: list[tuple[int, _Pending]] = []
+    for workbook, outputs, data in jobs:
+        try:
+            _targets(outputs, data, force)
+            report, findings = read_checked(workbook)
+            p = _prepare(report, findings, outputs, draft=draft, force=force, data=data, source=str(workbook))
+        except Exception as e:  # noqa: BLE001 - said for this workbook, the others go on
+            out.append(e)
+            continue
+        out.append(None)
+        pending.append((len(out) - 1, p))
+    pdfs = _pdf_batch([p for _, p in pending if _needs_pdf(p)])
+    for i, p in pending:
+        try:
+            made = pdfs.get(id(p)) if _needs_pdf(p) else None
+            if isinstance(made, Exception):
+                raise made
+            out[i] = _finish(p, made)
+        except Exception as e:  # noqa: BLE001
+            out[i] = e
+    return out
+
+
+def _pdf_batch(items: list[_Pending]) -> dict:
+    """``id(pending)`` -> PDF bytes or the ``PublishError`` of that document: one LibreOffice start
+    for all; if that conversion fails, each document alone, so the failing one is named."""
+    import subprocess
+    import tempfile
+
     from ..libreoffice import LibreOfficeError, find_soffice
     from . import pdf
-    from .fonts import fallbacks_used
 
-    if find_soffice() is None:  # the general message names Calc; a PDF is made by Writer
-        raise PublishError("无法生成 PDF：未找到 LibreOffice（soffice）。请安装 LibreOffice 及其 Writer 组件"
-                           "（Debian/Ubuntu：apt-get install libreoffice-writer），或用 Word 打开 .docx 另存为 PDF。", 2)
+    if not items:
+        return {}
+    if find_soffice() is None:
+        return {id(p): PublishError(NO_SOFFICE, 2) for p in items}
     try:
-        content = pdf.render(doc, report.format)
-    except LibreOfficeError as e:
-        raise PublishError(f"无法生成 PDF：{e}", 2) from None
-    result.notes = fallbacks_used()
-    return content
+        with tempfile.TemporaryDirectory(prefix="xlreport-publish-") as tmp:
+            made = pdf.render_many([(p.doc, p.result.report.format) for p in items], Path(tmp))
+        return {id(p): content for p, content in zip(items, made)}
+    except (LibreOfficeError, subprocess.SubprocessError, OSError):
+        pass
+    out: dict = {}
+    for p in items:
+        try:
+            out[id(p)] = _pdf_one(p)
+        except PublishError as e:
+            out[id(p)] = e
+    return out
 
 
 def publish(workbook, outputs=(), *, draft: bool = False, force: bool = False, data=None) -> Published:

@@ -78,6 +78,7 @@ class Document:
     findings: list[Finding] = field(default_factory=list)
     year: int | None = None
     version: str = ""
+    gaps: list[str] = field(default_factory=list)  # what the workbook left empty (warnings, not blocking)
 
     @property
     def draft_note(self) -> str:
@@ -153,6 +154,21 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
 
 
+def gaps(report: Report) -> list[str]:
+    """Chinese warnings for what the document prints as a placeholder: an empty 正文 box
+    (printed 「（未填写）」) and a missing 发布日期 (a 落款 without a date).  Not rules of the
+    engine: the workbook may be complete for ``check`` and still not ready to publish."""
+    out = []
+    for s in report.format.sections:
+        if s.id in ("s1", "s5", "s6") and not paragraphs(report.texts.get(s.id)):
+            addr = report.location(s.id)
+            out.append(f"“{s.label}”的正文框是空的{f'（{addr}）' if addr else ''}，发布稿中该部分印“{NO_TEXT}”")
+    if report.published is None:
+        addr = report.location("published")
+        out.append(f"没有填写发布日期{f'（{addr}）' if addr else ''}，发布稿的落款只有单位名称、没有日期")
+    return out
+
+
 def build(report: Report, findings=(), draft: bool = False) -> Document:
     """The document of a read (and checked) report."""
     fmt = report.format
@@ -175,4 +191,4 @@ def build(report: Report, findings=(), draft: bool = False) -> Document:
     text_section("s6")
     lines = [report.agency, title_of(report)[len(report.agency):]] if report.agency else [title_of(report)]
     return Document(title_of(report), lines, blocks, report.agency or "", date_text(report.published), draft,
-                    list(findings), report.year, fmt.version)
+                    list(findings), report.year, fmt.version, gaps(report))

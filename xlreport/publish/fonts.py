@@ -58,10 +58,11 @@ def resolve(face: Face, have: frozenset[str] | None = None) -> tuple[str, bool]:
     return face.official, False
 
 
-def fallbacks_used(have: frozenset[str] | None = None) -> list[str]:
-    """Chinese notes naming each official face that is absent and what stands in for it."""
+def fallbacks_used(faces=FACES, have: frozenset[str] | None = None) -> list[str]:
+    """Chinese notes naming each of ``faces`` (those a writer uses) that is absent and what stands
+    in for it."""
     notes = []
-    for face in FACES:
+    for face in faces:
         name, ok = resolve(face, have)
         if not ok:
             notes.append(f"{face.role}（{face.official}）未安装，以“{name}”代替")

@@ -1,6 +1,6 @@
 """The document as one self-contained HTML file for a government website's CMS: inline styles
-only, no scripts, no classes, plain table markup with rowspan/colspan, ``<caption>`` and header
-cells (``th scope``) for screen readers."""
+only, no scripts, no classes, plain table markup with rowspan/colspan, ``<caption>`` (visually
+hidden: the section heading above shows the title) and header cells (``th scope``) for screen readers."""
 from __future__ import annotations
 
 from html import escape
@@ -13,7 +13,10 @@ TITLE_STYLE = f"font-family:{TITLE.css};font-size:22pt;text-align:center;font-we
 H_STYLE = f"font-family:{HEADING.css};font-size:16pt;font-weight:normal;margin:0;text-indent:2em;"
 P_STYLE = "margin:0;text-indent:2em;"
 TABLE_STYLE = "border-collapse:collapse;width:100%;margin:8pt 0 12pt 0;font-size:10.5pt;line-height:14pt;"
-CAPTION_STYLE = "caption-side:top;font-size:10.5pt;padding:2pt;"
+# The section heading above each table already shows its title: the caption, which screen readers
+# announce with the table (and the published-report reader reads), is kept but not shown twice.
+CAPTION_STYLE = ("position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;"
+                 "clip:rect(0,0,0,0);clip-path:inset(50%);white-space:nowrap;")
 CELL_STYLE = "border:1px solid #000;padding:2pt 3pt;text-align:center;vertical-align:middle;"
 TH_STYLE = CELL_STYLE + "font-weight:normal;"
 ROWHEAD_STYLE = TH_STYLE.replace("text-align:center", "text-align:left")

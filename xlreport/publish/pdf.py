@@ -32,4 +32,9 @@ def render_many(items, tmp: Path) -> list[bytes]:
         src = tmp / f"report{i}.docx"
         src.write_bytes(word.render(doc, fmt, local_fonts=True))
         srcs.append(src)
-    return [p.read_bytes() for p in convert(srcs, FILTER, tmp / "pdf")] if srcs else []
+    if not srcs:
+        return []
+    out = [p.read_bytes() for p in convert(srcs, FILTER, tmp / "pdf", timeout=120 + 30 * len(srcs))]
+    if not all(pdf.startswith(b"%PDF") for pdf in out):
+        raise LibreOfficeError("LibreOffice 未生成有效的 PDF")
+    return out

@@ -17,6 +17,8 @@ from docx.shared import Mm, Pt, RGBColor
 from .document import DRAFT, Document, Grid
 from .fonts import BODY, HEADING, TABLE, TITLE, Face, resolve
 
+FACES = (TITLE, BODY, HEADING, TABLE)  # the faces this writer names (no 楷体: no second-level headings)
+
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
 LINE = Pt(28.9)  # 225 mm / 22 lines
 RED = RGBColor(0xC0, 0x00, 0x00)

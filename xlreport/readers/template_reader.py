@@ -22,9 +22,12 @@ rule id and the reason (see ``xlreport.readers.guard``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zipfile
 import zlib
 from collections import defaultdict
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from ..model import Report
 from ..rules import RULES, CellRef, Finding, cells_text, rule_finding  # rule_finding: kept importable here
 from ..values import Invalid, is_number, normalize
 from . import guard
+from .dates import serial_date
 from .official import book_formulas, grid_findings, read_grid, with_formulas
 from .ooxml import Book, OoxmlError
 from .source import BLANK, CalamineSource, CellSource, OoxmlSource
@@ -330,7 +334,7 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
     """Agency, year and the text sections, at their defined names (else the layout's places)."""
     lay = layout(report.format)
     wanted = {}
-    for key in ("agency", "year", *(s.id for s in report.format.sections)):
+    for key in ("agency", "year", "published", *(s.id for s in report.format.sections)):
         rng = parse_ref(names.get(field_name(key, report.format) or ""))
         p = lay.places.get(key)
         if rng is not None and rng[0] in sheets:
@@ -349,12 +353,35 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
     agency = agency if agency not in (None, "") else meta.get("agency")
     report.agency = str(agency).strip() if agency not in (None, "") else None
     report.year = parse_year(got.get("year")) or parse_year(meta.get("year"))
+    report.published = _date(got.get("published"))
+    if "published" in wanted:
+        sheet, r, c = wanted["published"]
+        report.locations["published"] = f"{sheet}!{col_letter(c)}{r}"
     for s in report.format.sections:
         if s.id in wanted:
             t = got.get(s.id)
             report.texts[s.id] = None if t in (None, "") else str(t)
             sheet, r, c = wanted[s.id]
             report.locations[s.id] = f"{sheet}!{col_letter(c)}{r}"
+
+
+_DATE_TEXT = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+
+
+def _date(v) -> dt.date | None:
+    """The 发布日期 cell: a date, an Excel serial number (the fast reader gives the number of a
+    date-formatted cell), or text such as 2025年1月20日 / 2025-01-20; else None."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and 39448 <= float(v) < 73051:
+            return serial_date(float(v)).date()  # 2008-01-01 .. 2099-12-31
+        m = _DATE_TEXT.fullmatch(v.strip()) if isinstance(v, str) else None
+        return dt.date(*map(int, m.groups())) if m else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _protection(source: CellSource, blocks: dict, sheets: set[str]) -> list[str] | None:
