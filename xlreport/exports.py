@@ -45,7 +45,7 @@ LINK_NOTE = ("单元格链接是相对于本结果文件所在文件夹的相对
              "只移动结果文件时链接会失效，此时请加 --absolute-links 重新生成（绝对链接，文件夹不动时有效）。")
 ABSOLUTE_NOTE = "单元格链接是绝对链接（--absolute-links）：被检查的文件不移动时，无论结果文件放在哪里都有效。"
 
-_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 MAX_EXACT = 10 ** 15  # Excel keeps 15 significant digits
 
 
@@ -60,6 +60,10 @@ def neutralise(value):
     return value
 
 
+_NAME_BYTES = re.compile("[\udc80-\udcff]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def display_path(text) -> str:
     """A file name that was not valid UTF-8 (bytes kept as surrogates by Python) with U+FFFD in
     their place: what every output and the screen show."""
@@ -68,13 +72,18 @@ def display_path(text) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
-            "utf-8", "replace").decode("utf-8")  # lone surrogates not from a file name: '?'
+        # runs of a file name's bytes (kept as U+DC80..U+DCFF) decoded together, so that the valid
+        # UTF-8 in them stays; what is not UTF-8, and any other lone surrogate, as U+FFFD
+        text = _NAME_BYTES.sub(lambda m: m.group(0).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                               text)
+        return _SURROGATE.sub("\ufffd", text)
 
 
 def _escape_control(m) -> str:
     ch = m.group(0)
-    return " " if ch in "\x0b\x0c" else f"\\x{ord(ch):02x}"
+    if ch in "\x0b\x0c":
+        return " "
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def clean_text(text: str) -> str:
