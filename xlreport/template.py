@@ -33,6 +33,7 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
+from .labels import text_width, wrapped_lines
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
@@ -249,10 +250,6 @@ def _cell_value(v):
     return v
 
 
-def _text_width(text: str) -> float:
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.05 for ch in text)
-
-
 def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
     """Heights for rows whose wrapped text needs more than one line: neither Excel nor LibreOffice
     grows the rows of a saved file, so a long message would print cut to one line."""
@@ -264,8 +261,7 @@ def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
             if any(cell.coordinate in m for m in ws.merged_cells.ranges):
                 continue
             per_line = max(1.0, (ws.column_dimensions[cell.column_letter].width or 8.43) * 1.1 - 1)
-            lines = max(lines, sum(max(1, math.ceil(_text_width(part) / per_line))
-                                   for part in cell.value.split("\n")))
+            lines = max(lines, wrapped_lines(cell.value, per_line))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = round(lines * line_height, 1)
 
@@ -295,7 +291,7 @@ def _auto_heights(ws, sheet_layout) -> None:
         width = sum(sheet_layout.widths.get(c, 9) for c in range(lab.col, lab.col + lab.cols))
         size = FONTS[lab.style].sz or 11
         per_line = max(1.0, width * 1.1 * 11 / size - 1)
-        lines = max(1, math.ceil(_text_width(lab.text) / per_line))
+        lines = max(1, math.ceil(text_width(lab.text) / per_line))
         need[lab.row] = max(need.get(lab.row, 0), lines * size * 1.45 + 5)
     for r, h in need.items():
         if r not in sheet_layout.heights:
@@ -570,7 +566,7 @@ def _write_lines(ws, ctx: _Ctx, insts, first: int) -> None:
             c.border = BORDER
             c.font = FONTS["rowhead"]
             c.alignment = ALIGN["rowhead"] if j in (3, 4, 10) else ALIGN["input"]
-        lines = max(math.ceil(_text_width(str(row[j - 1])) / (CHECK_WIDTHS[j - 1] * 1.2 - 1)) for j in (3, 4, 10))
+        lines = max(math.ceil(text_width(str(row[j - 1])) / (CHECK_WIDTHS[j - 1] * 1.2 - 1)) for j in (3, 4, 10))
         ws.row_dimensions[r].height = round(max(1, lines) * 13 + 3, 1)
     ws.column_dimensions["K"].hidden = True
     for j, w in enumerate(CHECK_WIDTHS, start=1):

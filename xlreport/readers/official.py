@@ -58,7 +58,7 @@ from functools import lru_cache
 
 from ..formats import FORMATS, Format, Kind, get_format
 from ..labels import canon_label, shorter_forms
-from ..layout import col_letter
+from ..layout import col_index, col_letter
 from ..model import Report
 from ..engine import CellRef, Finding, derive_totals
 from ..rules import RULES, instances, rules_for
@@ -520,19 +520,12 @@ _REF_RE = re.compile(_REF)
 _SUM_CALL = re.compile(r"SUM\((?P<args>[^()]*)\)", re.I)
 
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _ref_cells(m: re.Match, sheet: str):
     """The (sheet, row, col) cells, 0-based, of one A1 reference or range."""
     sh = m.group("q") or m.group("s") or sheet
-    r1, c1 = int(m.group("r1")) - 1, _col_number(m.group("c1"))
+    r1, c1 = int(m.group("r1")) - 1, col_index(m.group("c1")) - 1
     r2 = int(m.group("r2")) - 1 if m.group("r2") else r1
-    c2 = _col_number(m.group("c2")) if m.group("c2") else c1
+    c2 = col_index(m.group("c2")) - 1 if m.group("c2") else c1
     if (r2 - r1 + 1) * (c2 - c1 + 1) > 10_000:
         return None
     return [(sh, r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
@@ -565,7 +558,7 @@ class _Evaluator:
         for key, addr in found.where.items():
             sh, a1 = addr.rsplit("!", 1)
             m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-            self.official[(sh, int(m.group(2)) - 1, _col_number(m.group(1)))] = key
+            self.official[(sh, int(m.group(2)) - 1, col_index(m.group(1)) - 1)] = key
         self.done: dict = {}
 
     def value(self, cell, stack=()):
@@ -637,7 +630,7 @@ def _resolve_formulas(sheets, found: _Found) -> dict:
                     continue
                 sh, a1 = found.where[(tid, row_label, col_label)].rsplit("!", 1)
                 m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-                v = ev.value((sh, int(m.group(2)) - 1, _col_number(m.group(1))))
+                v = ev.value((sh, int(m.group(2)) - 1, col_index(m.group(1)) - 1))
                 if v is None or v is BAD or isinstance(v, tuple):
                     cols[col_label] = None
                     failed[(tid, row_label, col_label)] = (raw.text, v is BAD)
@@ -681,7 +674,7 @@ def book_formulas(book) -> dict:
             x = sh.get_a1(a1)
             m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
             if x is not None and x.formula and m:
-                fs[(int(m.group(2)) - 1, _col_number(m.group(1)))] = (x.formula, x.value)
+                fs[(int(m.group(2)) - 1, col_index(m.group(1)) - 1)] = (x.formula, x.value)
         if fs:
             out[name] = fs
     return out
