@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .batch import PASS, SKIPPED, UNREADABLE, iter_results
+from .batch import iter_results
+from .rules import PASSED as PASS, SKIPPED, UNREADABLE
 from .exports import atomic_write
 from .formats import Format
 from .layout import layout

@@ -29,6 +29,7 @@ from pathlib import Path
 from .labels import wrapped_lines
 from .frames import FINDING_COLUMNS, SUMMARY_COLUMNS
 from .output import OutputError, atomic_file, write_atomic
+from .rules import PASSED
 
 __all__ = ["ExportError", "atomic_write", "neutralise", "write_results", "ResultWriter", "FORMATS", "json_text",
            "clean_text", "display_path", "link_target"]
@@ -331,7 +332,7 @@ class _XlsxSink:
             elif c == "previous" and v:
                 row.append(self._cell(self.ws, display_path(v), link=link_target(self.out_dir, v, None, self.absolute)))
             elif c == "status":
-                row.append(self._cell(self.ws, v, fill=self.good if v == "通过" else self.bad, alignment=self.centre))
+                row.append(self._cell(self.ws, v, fill=self.good if v == PASSED else self.bad, alignment=self.centre))
             elif c in ("year", "format", "errors", "warnings"):  # short columns: centred, apart
                 row.append(self._cell(self.ws, v, alignment=self.centre))
             else:
