@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .batch import iter_results
-from .rules import PASSED as PASS, SKIPPED, UNREADABLE
+from .rules import ERROR, PASSED as PASS, SKIPPED, UNREADABLE
 from .exports import atomic_write
 from .formats import Format
 from .layout import layout
@@ -192,7 +192,7 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         reports.append(report)
         units.append(s)
         if s["status"] != PASS:
-            errors = [f["message"] for f in res.findings if f["severity"] == "error"]
+            errors = [f["message"] for f in res.findings if f["severity"] == ERROR]
             failed.append({**s, "message": "；".join(errors[:3]) + ("……" if len(errors) > 3 else "")})
     if not reports:
         raise AggregateError("没有可以汇总的报告（文件都无法读取或没有找到工作簿）")

@@ -51,12 +51,12 @@ from .layout import TABLE_SHEETS, Place, layout, parse_address, rectangles
 from .model import Report
 from .readers.source import XlwingsSource
 from .readers.template_reader import RESULT_SHEET, RESULT_TITLE, WorkbookRead, content_findings, read_source
-from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
+from .rules import ERROR, RULES, SEVERITY_LABELS, WARNING, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, write_template
 from .values import Invalid, is_number, normalize, plain
 
 TITLE = "政务公开年报"
-MARK_COLORS = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}  # worst severity of a cell's findings
+MARK_COLORS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C"}  # worst severity of a cell's findings
 TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells have none)
 RESULT_HEADER = ("序号", "级别", "规则", "说明", "单元格", "处理", "标记的单元格")
 RESULT_WIDTHS = (6, 6, 22, 70, 14, 14, 30)
@@ -237,7 +237,7 @@ def _marks(findings: list[Finding]) -> dict[str, str]:
         for c in _marked_keys(f):
             if severity.get(c.address) != ERROR:
                 severity[c.address] = f.severity
-    return {a: MARK_COLORS.get(s, MARK_COLORS["warning"]) for a, s in severity.items()}
+    return {a: MARK_COLORS.get(s, MARK_COLORS[WARNING]) for a, s in severity.items()}
 
 
 def _old_marks(located: WorkbookRead) -> list[str]:

@@ -32,14 +32,14 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
+from .engine import format_instances
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
 from .labels import text_width, wrapped_lines
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
 from .output import OutputError, check_target, write_atomic
-from .rules import (FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance, instances,
-                    rules_for)
+from .rules import FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance
 from .values import Invalid
 
 DEFAULT_PASSWORD = "xlreport"
@@ -109,14 +109,7 @@ SIGNED_BOUND = "999999999"  # Excel's validation of a signed whole number needs 
 @lru_cache(maxsize=None)
 def instances_for(fmt: Format) -> tuple[Instance, ...]:
     """Every non-cross-year sum rule instance of a format, in rule order (one 校验 line each)."""
-    out = []
-    for rule in rules_for(fmt, cross_year=False):
-        try:
-            table = fmt.table(rule.table)
-        except KeyError:
-            continue
-        out += instances(rule, table)
-    return tuple(out)
+    return format_instances(fmt, cross_year=False)
 
 
 @lru_cache(maxsize=None)
