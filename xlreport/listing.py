@@ -52,6 +52,13 @@ def _note(path: Path, explicit: bool) -> str | None:
 def collect(paths) -> tuple[list[Path], list[tuple[Path, str]], int]:
     files, notes, ignored = [], [], 0
     seen = set()
+
+    def first_time(path) -> bool:  # each file once, however it is named
+        key = os.path.abspath(path)
+        new = key not in seen
+        seen.add(key)
+        return new
+
     for p in paths:
         p = Path(p)
         if p.is_dir() and p.suffix.lower() not in EXCEL_SUFFIXES:
@@ -60,23 +67,17 @@ def collect(paths) -> tuple[list[Path], list[tuple[Path, str]], int]:
                     ignored += q.suffix.lower() in EXCEL_SUFFIXES or q.suffix.lower() in OTHER_SPREADSHEETS
                     continue
                 reason = _note(q, explicit=False)
-                if reason is not None and os.path.abspath(q) not in seen:
-                    seen.add(os.path.abspath(q))
+                if reason is not None and first_time(q):
                     notes.append((q, reason))
             found = [q for q in listed([p]) if not is_macos_extra(q.relative_to(p)) and not q.is_dir()]
         else:
             reason = _note(p, explicit=True)
             if reason is not None:
-                if os.path.abspath(p) not in seen:
-                    seen.add(os.path.abspath(p))
+                if first_time(p):
                     notes.append((p, reason))
                 continue
             found = [p]
-        for q in found:
-            key = os.path.abspath(q)
-            if key not in seen:
-                seen.add(key)
-                files.append(q)
+        files += [q for q in found if first_time(q)]
     return files, notes, ignored
 
 
