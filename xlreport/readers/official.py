@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from ..formats import FORMATS, Format, Kind, best_fit, get_format, parse_year
+from ..formats import FORMATS, Format, Kind, best_fit, cell_key, cell_path, get_format, parse_year
 from ..labels import canon_label, shorter_forms
 from ..layout import col_index, col_letter
 from ..model import Report
@@ -771,12 +771,12 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
                 lacking = [r for r in present if c.label not in got[r.label]]
                 if present and len(lacking) == len(present):  # the column is not there at all: say so once
                     problems.append(GridProblem("column_missing", f"{t.short}中未找到列“{c.label}”", t.id,
-                                                key=f"{t.code}.{lacking[0].id}.{c.id}"))
+                                                key=cell_key(t, lacking[0], c)))
                     continue
                 for r in lacking:
                     problems.append(GridProblem(
                         "column_missing", f"{t.short}「{r.label}」中未找到列“{c.label}”", t.id,
-                        key=f"{t.code}.{r.id}.{c.id}"))
+                        key=cell_key(t, r, c)))
     return report, problems
 
 
@@ -847,5 +847,5 @@ def grid_findings(report: Report, problems) -> list[Finding]:
 
 def _guess_format(tables: dict) -> Format:
     """The version whose labels match the most of what was found (2021 on a tie)."""
-    return best_fit((f"{tid}/{r}/{c}" for tid, rows in tables.items() for r, cols in rows.items() for c in cols),
+    return best_fit((cell_path(tid, r, c) for tid, rows in tables.items() for r, cols in rows.items() for c in cols),
                     prefer="2021")[0]
