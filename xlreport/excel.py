@@ -187,6 +187,11 @@ def _call(obj, name, *args, **kwargs):
 
 # -- reading: the one reader (xlreport.readers.template_reader) over the live workbook -------------
 
+def _all_findings(located: WorkbookRead) -> list:
+    """As ``xlreport check``: the report's content, the reader's integrity findings, then the engine."""
+    return content_findings(located.report) + located.findings + check(located.report)
+
+
 def locate(book, run: Run) -> WorkbookRead:
     """Read the active workbook through the one reader, as ``xlreport check`` reads a file."""
     source = XlwingsSource(book)
@@ -433,7 +438,7 @@ def check_book(book, protection: Protection | None = None) -> Run:
     _refuse_foreign_result(located)
     run.kind = located.kind
     # as xlreport check: reader, then engine
-    run.findings = content_findings(located.report) + located.findings + check(located.report)
+    run.findings = _all_findings(located)
     protection = protection or Protection()
     sheets = _sheets_written(located)
     template = located.kind == "template"
@@ -713,7 +718,7 @@ def publish_book(book, arg: str = "", *, folder: Path | None = None) -> Run:
     located = locate(book, run)
     _refuse_foreign_result(located)
     run.kind = located.kind
-    run.findings = content_findings(located.report) + located.reader + check(located.report)
+    run.findings = _all_findings(located)
     errors = [f for f in run.findings if f.severity == ERROR]
     draft = arg == "draft"
     if errors and not draft:

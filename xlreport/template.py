@@ -16,7 +16,6 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Lay
 from .model import Report
 from .output import OutputError, check_target, write_atomic
 from .rules import FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance
-from .values import Invalid
+from .values import plain
 
 DEFAULT_PASSWORD = "xlreport"
 FONT_NAME = "宋体"
@@ -233,16 +232,6 @@ def placeable(report: Report, fmt: Format) -> tuple[dict[str, object], list[str]
     return placed, lost
 
 
-def _cell_value(v):
-    if v is None:
-        return None
-    if isinstance(v, Invalid):
-        return v.raw
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
 def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
     """Heights for rows whose wrapped text needs more than one line: neither Excel nor LibreOffice
     grows the rows of a saved file, so a long message would print cut to one line."""
@@ -363,7 +352,7 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
             _style(c, "input")
             c.protection = UNLOCKED
             by_kind.setdefault(cell.kind, []).append(place)
-            _put_value(c, _cell_value(values.get(cell.key)))
+            _put_value(c, plain(values.get(cell.key)))
         else:
             _style(c, "total")
             c.fill = TOTAL_FILL

@@ -107,11 +107,12 @@ def is_number(v: Value) -> bool:
 
 
 def plain(v: Value):
-    """A JSON-friendly value: int for integral numbers, float otherwise, str for invalid."""
-    if v is None:
-        return None
+    """A JSON- and spreadsheet-friendly value: int for integral numbers, float otherwise, the raw
+    text for invalid; anything else (None, text) as it is."""
     if isinstance(v, Invalid):
         return v.raw
+    if not isinstance(v, Decimal):
+        return v
     if v == v.to_integral_value():
         return int(v)
     return float(v)
