@@ -118,15 +118,18 @@ def plain(v: Value):
     return float(v)
 
 
-def show(v: Value) -> str:
+def number_text(v: Decimal) -> str:
     """A number as a clerk reads it: no exponent, no trailing zeros."""
+    return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+
+
+def show(v: Value) -> str:
+    """A value as a message names it: a number as ``number_text``, 空白, or the invalid text in quotes."""
     if v is None:
         return "空白"
     if isinstance(v, Invalid):
         return f"“{v.raw}”"
-    if v == v.to_integral_value():
-        return str(int(v))
-    return format(v.normalize(), "f")
+    return number_text(v)
 
 
 def decimals(v: Decimal) -> int:
