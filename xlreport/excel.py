@@ -38,7 +38,6 @@ workbook structure).  :data:`last_run` records the counts of the latest run.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from dataclasses import dataclass, field
@@ -46,14 +45,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from .engine import Finding, check, derive_totals
-from .formats import MAX_YEAR, MIN_YEAR, get_format
+from .formats import YEAR_RANGE_TEXT, get_format, parse_year
 from .layout import TABLE_SHEETS, Place, layout, parse_address, rectangles
 from .model import Report
 from .readers.source import XlwingsSource
 from .readers.template_reader import RESULT_SHEET, RESULT_TITLE, WorkbookRead, content_findings, read_source
 from .rules import ERROR, RULES, SEVERITY_LABELS, WARNING, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, write_template
-from .values import Invalid, is_number, normalize, plain
+from .values import Invalid, plain
 
 TITLE = "政务公开年报"
 MARK_COLORS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C"}  # worst severity of a cell's findings
@@ -215,13 +214,6 @@ def _refuse_foreign_result(located: WorkbookRead) -> None:
 
 def _sheet_names(book) -> list[str]:
     return [s.name for s in book.sheets]
-
-
-def _int(v) -> int | None:
-    n = normalize(v) if not isinstance(v, (dt.date, dt.datetime)) else None
-    if is_number(n) and n == n.to_integral_value():
-        return int(n)
-    return None
 
 
 # -- what to write ------------------------------------------------------------------------------
@@ -517,9 +509,9 @@ def clear_book(book, protection: Protection | None = None) -> Run:
 def new_template(book, arg: str, *, folder: Path | None = None, opener=None) -> Run:
     """新建模板: write a blank template of the year into the user's Documents and open it."""
     run = Run("new")
-    year = _int(arg)
-    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-        raise NotAReport(f"年度“{arg}”无效（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）。")
+    year = parse_year(arg)  # as every reader reads a year: 2024, "2024", "2024年", "2024年度"
+    if year is None:
+        raise NotAReport(f"年度“{arg}”无效（{YEAR_RANGE_TEXT}）。")
     fmt = get_format(None, year)
     folder = Path(folder) if folder is not None else _documents()
     path = _free_name(folder, f"政务公开年报模板_{year}年度")
