@@ -58,7 +58,7 @@ from functools import lru_cache
 
 from ..formats import FORMATS, Format, Kind, best_fit, cell_key, cell_path, get_format, parse_year
 from ..labels import canon_label, shorter_forms
-from ..layout import col_index, col_letter
+from ..layout import Place, col_index
 from ..model import Report
 from ..engine import derive_totals
 from ..rules import RULES, CellRef, Finding, cells_text, instances, rules_for
@@ -137,8 +137,8 @@ def _labels(tid: str):
 
 
 def address(sheet: str, row: int, col: int) -> str:
-    """``Sheet!D7`` for 0-based ``row``/``col``."""
-    return f"{sheet}!{col_letter(col + 1)}{row + 1}"
+    """``Sheet!D7`` for 0-based ``row``/``col`` (``layout.Place.address``)."""
+    return Place(sheet, row + 1, col + 1).address
 
 
 def _cell(rows, r, c):
