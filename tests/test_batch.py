@@ -454,3 +454,28 @@ def test_no_previous_report_or_several_is_a_finding(tmp_path, capsys):
     write(others, "x.xlsx", filled_bytes(other))
     findings, _ = check_paths([cur_dir], previous_dir=others, workers=1)
     assert "没有这个单位的报告" in findings[findings["rule"] == "workbook.previous_missing"]["message"].iloc[0]
+
+
+# -- other spreadsheets (listing.note_results): the same result shape as a workbook of the batch --------
+
+def test_an_ods_and_an_unreadable_file_give_results_shaped_as_the_batch_gives(tmp_path):
+    from xlreport.batch import iter_results
+    from xlreport.libreoffice import convert
+    from xlreport.listing import note_results
+
+    xlsx = write(tmp_path, "某局.xlsx", filled_bytes(real_report(REAL_JSON[-2], "某县教育局")))
+    [ods] = convert([xlsx], "ods", tmp_path / "ods")
+    broken = write(tmp_path, "坏.ods", b"not a spreadsheet")
+    [ours] = iter_results([xlsx], want_json=True)
+    got, bad = note_results([(ods, "另一种表格格式"), (broken, "另一种表格格式")], want_json=True)
+    same = ("agency", "year", "format", "errors", "status")
+    assert list(got.summary) == list(ours.summary) and got.summary["file"] == str(ods)
+    assert [got.summary[k] for k in same] == [ours.summary[k] for k in same]
+    assert got.summary["warnings"] == len(got.findings) - got.summary["errors"] > 0
+    assert list(got.findings[0]) == list(ours.findings[0])
+    assert set(got.interchange) == set(ours.interchange)
+    assert bad.summary == {"file": str(broken), "agency": None, "year": None, "format": None, "errors": 1,
+                           "warnings": 0, "status": "无法读取"}
+    assert [r["rule"] for r in bad.findings] == ["workbook.unreadable"]
+    assert bad.findings[0]["message"].startswith("无法读取") or "另一种表格格式" in bad.findings[0]["message"]
+    assert bad.interchange["findings"][0]["rule"] == "workbook.unreadable"

@@ -485,6 +485,12 @@ def test_new_template_for_a_year(files, tmp_path, year, version):
     assert Path(again.filled[0]) != path and path.exists()  # never overwrites
 
 
+def test_new_template_reads_the_year_as_every_reader_does(files, tmp_path):
+    book, _ = _book(files["not_a_report"])
+    run = excel.new_template(book, "2024年度", folder=tmp_path, opener=lambda b, p: None)
+    assert "2024" in Path(run.filled[0]).name
+
+
 def test_new_template_bad_year(files, tmp_path):
     book, _ = _book(files["not_a_report"])
     with pytest.raises(excel.NotAReport, match="年度"):

@@ -25,6 +25,7 @@ from official_shape import official_grid  # noqa: E402
 from workbooks import real_report  # noqa: E402
 from xlreport import check  # noqa: E402
 from xlreport.readers.official import Formula, grid_findings, read_grid  # noqa: E402
+from xlreport.rules import cells_text  # noqa: E402
 
 AGENCY = "某县教育局"
 
@@ -234,6 +235,16 @@ def test_numbers_as_text_with_typed_totals_are_a_warning():
     found = grid_findings(got, problems)
     assert [(f.rule, f.severity) for f in found] == [("workbook.number_as_text_unsummed", "warning")] * 2
     assert sorted(c.key for f in found for c in f.cells) == sorted(keys)
+
+
+def test_cells_of_one_row_are_listed_in_the_shared_style():
+    # One style for listing cells (rules.cells_text): the row label once, then each column.
+    report = report_of(REAL_JSON[-2])
+    keys = ("t3.new.natural", "t3.new.business")
+    got, problems = read_grid({"年报": official_grid(report, as_text=keys)})
+    [found] = grid_findings(got, problems)
+    assert found.message.count("一、本年新收政府信息公开申请数量") == 1
+    assert cells_text(found.cells) in found.message and "商业企业（" in found.message
 
 
 def test_numbers_as_text_summed_by_a_formula_are_an_error():

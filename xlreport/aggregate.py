@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .batch import PASS, SKIPPED, UNREADABLE, iter_results
+from .batch import iter_results
+from .rules import ERROR, PASSED as PASS, SKIPPED, UNREADABLE
 from .exports import atomic_write
 from .formats import Format
 from .layout import layout
 from .model import Report
-from .values import is_number
+from .values import is_number, plain
 
 TRACE_SHEET = "汇总来源"
 ERRORS_SHEET = "有错误的单位"
@@ -191,7 +192,7 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         reports.append(report)
         units.append(s)
         if s["status"] != PASS:
-            errors = [f["message"] for f in res.findings if f["severity"] == "error"]
+            errors = [f["message"] for f in res.findings if f["severity"] == ERROR]
             failed.append({**s, "message": "；".join(errors[:3]) + ("……" if len(errors) > 3 else "")})
     if not reports:
         raise AggregateError("没有可以汇总的报告（文件都无法读取或没有找到工作簿）")
@@ -237,14 +238,14 @@ def _trace_sheet(wb, total: Report, reports: list[Report], units: list[dict]) ->
         _text(ws.cell(1, j), cell.label).alignment = wrap
         _text(ws.cell(2, j), places[key].address if key in places else "（模板中无此单元格）")
         v = total.values.get(key)
-        ws.cell(3, j, int(v) if is_number(v) and v == v.to_integral_value() else (float(v) if is_number(v) else None))
+        ws.cell(3, j, plain(v) if is_number(v) else None)
     for i, (report, unit) in enumerate(zip(reports, units), start=4):
         _text(ws.cell(i, 1), unit["agency"] or "（未填单位）")
         _text(ws.cell(i, 2), unit["file"])
         for j, key in enumerate(keys, start=3):
             v = report.values.get(key)
             if is_number(v):
-                ws.cell(i, j, int(v) if v == v.to_integral_value() else float(v))
+                ws.cell(i, j, plain(v))
             elif v is not None:
                 _text(ws.cell(i, j), f"无效：{v}")
     ws.freeze_panes = "C4"

@@ -28,13 +28,13 @@ from .engine import Finding, check
 from .frames import FINDING_COLUMNS, SUMMARY_COLUMNS, finding_rows
 from .model import INTERCHANGE_SCHEMA, Report
 from .readers import guard
-from .readers.template_reader import read_workbook, rule_finding
-from .rules import ERROR, WARNING
+from .readers.template_reader import read_workbook
+from .rules import ERROR, HAS_ERRORS, PASSED, SKIPPED, UNREADABLE, WARNING, rule_finding
 
-PASS, FAIL, UNREADABLE, SKIPPED = "通过", "有错误", "无法读取", "已跳过"
+PASS, FAIL = PASSED, HAS_ERRORS  # the status words of rules.py, under the names this module always gave them
 
 __all__ = ["check_workbook", "check_paths", "iter_results", "Result", "listed", "match_previous", "PASS", "FAIL",
-           "UNREADABLE", "SKIPPED", "INTERNAL_ERROR", "has_internal_error"]
+           "UNREADABLE", "SKIPPED", "INTERNAL_ERROR", "has_internal_error", "report_result", "unread_result"]
 
 listed = guard.listed
 
@@ -140,7 +140,7 @@ def _result(path, previous_map, want_json, want_report) -> Result:
         report, findings = read_workbook(path)
     except guard.GuardError as e:
         status = SKIPPED if e.rule in ("workbook.lock_file", "workbook.check_result") else UNREADABLE
-        return _unread(path, _guard_finding(e), status, want_json)
+        return unread_result(path, _guard_finding(e), status, want_json)
     previous, prev_path, note = None, None, None
     if previous_map:
         prev_path, note = match_previous(previous_map, report, path)
@@ -148,22 +148,27 @@ def _result(path, previous_map, want_json, want_report) -> Result:
             previous = _read_previous(prev_path)
         findings = findings + ([note] if note is not None else [])
     findings = findings + check(report, previous)
+    return report_result(path, report, findings, want_json, want_report, bool(previous_map), prev_path)
+
+
+def report_result(path: str, report: Report, findings: list[Finding], want_json: bool = False,
+                  want_report: bool = False, matched: bool = False, prev_path: str | None = None) -> Result:
+    """The result of a file read and checked: its status from its errors.  ``matched``: last year's
+    reports were looked for (``prev_path`` is the one found, or None), which adds a ``previous`` column."""
     errors = sum(f.severity == ERROR for f in findings)
-    warnings = len(findings) - errors
-    status = PASS if errors == 0 else FAIL
     summary = {"file": path, "agency": report.agency, "year": report.year, "format": report.version,
-               "errors": errors, "warnings": warnings, "status": status}
-    if previous_map:
+               "errors": errors, "warnings": len(findings) - errors, "status": PASS if errors == 0 else FAIL}
+    if matched:
         summary["previous"] = prev_path
-    extra = {"previous": prev_path} if previous_map else {}
+    extra = {"previous": prev_path} if matched else {}
     inter = report.to_interchange(findings, **extra) if want_json else None
+    rows = finding_rows(report, findings, file=path, previous=prev_path)
     if want_report:
-        return Result(summary, finding_rows(report, findings, file=path, previous=prev_path), inter,
-                      dict(report.values), dict(report.locations), dict(report.layouts))
-    return Result(summary, finding_rows(report, findings, file=path, previous=prev_path), inter)
+        return Result(summary, rows, inter, dict(report.values), dict(report.locations), dict(report.layouts))
+    return Result(summary, rows, inter)
 
 
-def _unread(path: str, f: Finding, status: str, want_json: bool) -> Result:
+def unread_result(path: str, f: Finding, status: str = UNREADABLE, want_json: bool = False) -> Result:
     """The result of a file that gave no report: its one finding."""
     summary = {"file": path, "agency": None, "year": None, "format": None,
                "errors": int(f.severity == ERROR), "warnings": int(f.severity == WARNING), "status": status}
@@ -179,7 +184,7 @@ def _unread(path: str, f: Finding, status: str, want_json: bool) -> Result:
 
 def _failed(path, error: str, want_json: bool = False) -> Result:
     """The result of a file whose check failed on our side: an exception, a dead worker, the time limit."""
-    return _unread(str(path), internal_finding(error), UNREADABLE, want_json)
+    return unread_result(str(path), internal_finding(error), UNREADABLE, want_json)
 
 
 def has_internal_error(result: Result) -> bool:

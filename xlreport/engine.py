@@ -44,14 +44,15 @@ def _build_instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
     return tuple(out)
 
 
-def _instances(fmt: Format, cross_year: bool) -> tuple[Instance, ...]:
-    """The expanded rule instances of a format (cached per format)."""
+def format_instances(fmt: Format, cross_year: bool = False) -> tuple[Instance, ...]:
+    """The expanded sum-rule instances of a format, in rule order, the cross-year ones or the
+    others (cached per format): what the engine checks and the 校验 sheet has a line for."""
     return _per_format(fmt, f"instances{int(cross_year)}", lambda f: _build_instances(f, cross_year))
 
 
 def _build_definitions(fmt: Format) -> dict[str, tuple[tuple[str, int], ...]]:
     defs: dict[str, tuple] = {}
-    for inst in _instances(fmt, False):
+    for inst in format_instances(fmt, False):
         if inst.rule.defines and len(inst.left) == 1:
             defs.setdefault(inst.left[0][0], tuple((k, s) for k, s, _ in inst.right))
     return defs
@@ -139,10 +140,10 @@ def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
     eff = _effective_map(report, ev)
     missing = set(report.missing_tables)
     values = report.values
-    insts = [(i, False) for i in _instances(report.format, False)]
+    insts = [(i, False) for i in format_instances(report.format, False)]
     if previous is not None:
         peff = _effective_map(previous, Evaluator(previous))
-        insts += [(i, True) for i in _instances(report.format, True)]
+        insts += [(i, True) for i in format_instances(report.format, True)]
         pmissing = set(previous.missing_tables)
 
     def side(terms):

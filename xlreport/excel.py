@@ -38,7 +38,6 @@ workbook structure).  :data:`last_run` records the counts of the latest run.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from dataclasses import dataclass, field
@@ -46,17 +45,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from .engine import Finding, check, derive_totals
-from .formats import MAX_YEAR, MIN_YEAR, get_format
+from .formats import YEAR_RANGE_TEXT, get_format, parse_year
 from .layout import TABLE_SHEETS, Place, layout, parse_address, rectangles
 from .model import Report
 from .readers.source import XlwingsSource
 from .readers.template_reader import RESULT_SHEET, RESULT_TITLE, WorkbookRead, content_findings, read_source
-from .rules import ERROR, RULES, SEVERITY_LABELS, SumRule
+from .rules import ERROR, RULES, SEVERITY_LABELS, WARNING, SumRule
 from .template import DEFAULT_PASSWORD, Formulas, TemplateError, definitions, write_template
-from .values import Invalid, is_number, normalize, plain
+from .values import Invalid, plain
 
 TITLE = "政务公开年报"
-MARK_COLORS = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}  # worst severity of a cell's findings
+MARK_COLORS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C"}  # worst severity of a cell's findings
 TOTAL_COLOR = "#F2F2F2"  # the template's own fill of total cells (input cells have none)
 RESULT_HEADER = ("序号", "级别", "规则", "说明", "单元格", "处理", "标记的单元格")
 RESULT_WIDTHS = (6, 6, 22, 70, 14, 14, 30)
@@ -187,6 +186,11 @@ def _call(obj, name, *args, **kwargs):
 
 # -- reading: the one reader (xlreport.readers.template_reader) over the live workbook -------------
 
+def _all_findings(located: WorkbookRead) -> list:
+    """As ``xlreport check``: the report's content, the reader's integrity findings, then the engine."""
+    return content_findings(located.report) + located.findings + check(located.report)
+
+
 def locate(book, run: Run) -> WorkbookRead:
     """Read the active workbook through the one reader, as ``xlreport check`` reads a file."""
     source = XlwingsSource(book)
@@ -212,13 +216,6 @@ def _sheet_names(book) -> list[str]:
     return [s.name for s in book.sheets]
 
 
-def _int(v) -> int | None:
-    n = normalize(v) if not isinstance(v, (dt.date, dt.datetime)) else None
-    if is_number(n) and n == n.to_integral_value():
-        return int(n)
-    return None
-
-
 # -- what to write ------------------------------------------------------------------------------
 
 _place = parse_address
@@ -237,7 +234,7 @@ def _marks(findings: list[Finding]) -> dict[str, str]:
         for c in _marked_keys(f):
             if severity.get(c.address) != ERROR:
                 severity[c.address] = f.severity
-    return {a: MARK_COLORS.get(s, MARK_COLORS["warning"]) for a, s in severity.items()}
+    return {a: MARK_COLORS.get(s, MARK_COLORS[WARNING]) for a, s in severity.items()}
 
 
 def _old_marks(located: WorkbookRead) -> list[str]:
@@ -433,7 +430,7 @@ def check_book(book, protection: Protection | None = None) -> Run:
     _refuse_foreign_result(located)
     run.kind = located.kind
     # as xlreport check: reader, then engine
-    run.findings = content_findings(located.report) + located.findings + check(located.report)
+    run.findings = _all_findings(located)
     protection = protection or Protection()
     sheets = _sheets_written(located)
     template = located.kind == "template"
@@ -512,9 +509,9 @@ def clear_book(book, protection: Protection | None = None) -> Run:
 def new_template(book, arg: str, *, folder: Path | None = None, opener=None) -> Run:
     """新建模板: write a blank template of the year into the user's Documents and open it."""
     run = Run("new")
-    year = _int(arg)
-    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-        raise NotAReport(f"年度“{arg}”无效（应为{MIN_YEAR}—{MAX_YEAR}之间的四位数年份）。")
+    year = parse_year(arg)  # as every reader reads a year: 2024, "2024", "2024年", "2024年度"
+    if year is None:
+        raise NotAReport(f"年度“{arg}”无效（{YEAR_RANGE_TEXT}）。")
     fmt = get_format(None, year)
     folder = Path(folder) if folder is not None else _documents()
     path = _free_name(folder, f"政务公开年报模板_{year}年度")
@@ -713,7 +710,7 @@ def publish_book(book, arg: str = "", *, folder: Path | None = None) -> Run:
     located = locate(book, run)
     _refuse_foreign_result(located)
     run.kind = located.kind
-    run.findings = content_findings(located.report) + located.reader + check(located.report)
+    run.findings = _all_findings(located)
     errors = [f for f in run.findings if f.severity == ERROR]
     draft = arg == "draft"
     if errors and not draft:

@@ -26,8 +26,10 @@ import os
 import re
 from pathlib import Path
 
+from .labels import wrapped_lines
 from .frames import FINDING_COLUMNS, SUMMARY_COLUMNS
 from .output import OutputError, atomic_file, write_atomic
+from .rules import PASSED
 
 __all__ = ["ExportError", "atomic_write", "neutralise", "write_results", "ResultWriter", "FORMATS", "json_text",
            "clean_text", "display_path", "link_target"]
@@ -129,7 +131,7 @@ def _json_safe(obj):
     return obj
 
 
-def _json_dumps(obj, **kw) -> str:
+def json_dumps(obj, **kw) -> str:
     try:
         text = json.dumps(obj, ensure_ascii=False, **kw)
         text.encode("utf-8")
@@ -147,7 +149,7 @@ def atomic_write(path, data: bytes) -> Path:
 
 
 def json_text(interchanges) -> str:
-    return _json_dumps(list(interchanges), indent=1)
+    return json_dumps(list(interchanges), indent=1)
 
 
 # -- links -----------------------------------------------------------------------------------------
@@ -241,7 +243,7 @@ class _JsonSink:
         fh.write(b"[")
 
     def add(self, result):
-        text = _json_dumps(result.interchange, indent=1)
+        text = json_dumps(result.interchange, indent=1)
         self.fh.write((("\n" if self.first else ",\n") + text).encode("utf-8"))
         self.first = False
 
@@ -329,8 +331,6 @@ class _XlsxSink:
         return cell
 
     def add(self, result):
-        from .template import _text_width
-
         s = result.summary
         prev = s.get("previous")
         row = []
@@ -341,7 +341,7 @@ class _XlsxSink:
             elif c == "previous" and v:
                 row.append(self._cell(self.ws, display_path(v), link=link_target(self.out_dir, v, None, self.absolute)))
             elif c == "status":
-                row.append(self._cell(self.ws, v, fill=self.good if v == "通过" else self.bad, alignment=self.centre))
+                row.append(self._cell(self.ws, v, fill=self.good if v == PASSED else self.bad, alignment=self.centre))
             elif c in ("year", "format", "errors", "warnings"):  # short columns: centred, apart
                 row.append(self._cell(self.ws, v, alignment=self.centre))
             else:
@@ -361,8 +361,7 @@ class _XlsxSink:
                 cell = self._cell(self.wf, v, link=link, alignment=self.wrap if c in WRAPPED else self.top)
                 if c in WRAPPED and isinstance(cell.value, str):
                     per_line = max(1.0, FINDING_WIDTHS[j] * 1.1 - 1)
-                    lines = max(lines, sum(max(1, math.ceil(_text_width(part) / per_line))
-                                           for part in cell.value.split("\n")))
+                    lines = max(lines, wrapped_lines(cell.value, per_line))
                 cells.append(cell)
             self.finding_rows += 1
             if lines > 1:  # neither Excel nor LibreOffice grows the rows of a saved file

@@ -87,6 +87,12 @@ def cell_key(table, row, column) -> str:
     return f"{getattr(table, 'code', table)}.{getattr(row, 'id', row)}.{getattr(column, 'id', column)}"
 
 
+def cell_path(table, row, column) -> str:
+    """The interchange path of a cell, ``三/<row label>/<column label>``: table id, row label,
+    column label (each given as the object or as its id/label)."""
+    return f"{getattr(table, 'id', table)}/{getattr(row, 'label', row)}/{getattr(column, 'label', column)}"
+
+
 def split_key(key: str) -> tuple[str, str, str]:
     """``t3.new.natural`` -> ("t3", "new", "natural"); ValueError for anything else."""
     table, row, column = key.split(".")
@@ -151,7 +157,7 @@ class Cell:
     @property
     def path(self) -> str:
         """The interchange path ``三/<row label>/<column label>``."""
-        return f"{self.table.id}/{self.row.label}/{self.column.label}"
+        return cell_path(self.table, self.row, self.column)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ lower case.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["canon_label", "label_core", "shorter_forms"]
+__all__ = ["canon_label", "label_core", "shorter_forms", "text_width", "wrapped_lines"]
 
 _DROP = re.compile(r"[\s\u3000\u200b\ufeff“”\"'‘’「」『』]+")
 _ARABIC_ITEM = re.compile(r"^(\d+)[、,.](?=\D)")
@@ -53,3 +54,13 @@ def shorter_forms(label: str) -> list[str]:
     if bare and bare != core:
         out.append(bare)
     return out
+
+
+def text_width(text: str) -> float:
+    """How wide ``text`` is in Excel column-width units (a CJK character counts two)."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.05 for ch in text)
+
+
+def wrapped_lines(text: str, per_line: float) -> int:
+    """How many lines ``text`` takes wrapped at ``per_line`` width units (each line break starts one)."""
+    return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))

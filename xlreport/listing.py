@@ -52,6 +52,13 @@ def _note(path: Path, explicit: bool) -> str | None:
 def collect(paths) -> tuple[list[Path], list[tuple[Path, str]], int]:
     files, notes, ignored = [], [], 0
     seen = set()
+
+    def first_time(path) -> bool:  # each file once, however it is named
+        key = os.path.abspath(path)
+        new = key not in seen
+        seen.add(key)
+        return new
+
     for p in paths:
         p = Path(p)
         if p.is_dir() and p.suffix.lower() not in EXCEL_SUFFIXES:
@@ -60,23 +67,17 @@ def collect(paths) -> tuple[list[Path], list[tuple[Path, str]], int]:
                     ignored += q.suffix.lower() in EXCEL_SUFFIXES or q.suffix.lower() in OTHER_SPREADSHEETS
                     continue
                 reason = _note(q, explicit=False)
-                if reason is not None and os.path.abspath(q) not in seen:
-                    seen.add(os.path.abspath(q))
+                if reason is not None and first_time(q):
                     notes.append((q, reason))
             found = [q for q in listed([p]) if not is_macos_extra(q.relative_to(p)) and not q.is_dir()]
         else:
             reason = _note(p, explicit=True)
             if reason is not None:
-                if os.path.abspath(p) not in seen:
-                    seen.add(os.path.abspath(p))
+                if first_time(p):
                     notes.append((p, reason))
                 continue
             found = [p]
-        for q in found:
-            key = os.path.abspath(q)
-            if key not in seen:
-                seen.add(key)
-                files.append(q)
+        files += [q for q in found if first_time(q)]
     return files, notes, ignored
 
 
@@ -159,14 +160,10 @@ def read_other_spreadsheet(path):
 def note_results(notes, want_json: bool = False):
     """One ``batch.Result`` per note: an .ods/.xlsb read through python-calamine and checked, else
     无法读取 (rule workbook.unreadable) with the note's reason."""
-    from .batch import FAIL, PASS, UNREADABLE, Result
-    from .frames import finding_rows
-    from .model import INTERCHANGE_SCHEMA, Report
+    from .batch import report_result, unread_result
     from .readers.guard import GuardError
-    from .readers.template_reader import rule_finding
-    from .rules import ERROR
+    from .rules import rule_finding
 
-    stub = Report.blank("2021")
     for path, reason in notes:
         if Path(path).suffix.lower() in CALAMINE_READS and Path(path).is_file():
             try:
@@ -174,23 +171,7 @@ def note_results(notes, want_json: bool = False):
             except GuardError as e:
                 reason = f"{reason}（{e.reason}）" if e.rule == "workbook.unreadable" else reason
             else:
-                path = str(path)
-                report.source = path
-                errors = sum(f.severity == ERROR for f in findings)
-                summary = {"file": path, "agency": report.agency, "year": report.year, "format": report.version,
-                           "errors": errors, "warnings": len(findings) - errors,
-                           "status": PASS if errors == 0 else FAIL}
-                yield Result(summary, finding_rows(report, findings, file=path),
-                             report.to_interchange(findings) if want_json else None)
+                report.source = str(path)
+                yield report_result(str(path), report, findings, want_json)
                 continue
-        path = str(path)
-        f = rule_finding("workbook.unreadable", reason=reason)
-        summary = {"file": path, "agency": None, "year": None, "format": None, "errors": 1, "warnings": 0,
-                   "status": UNREADABLE}
-        rows = [{**row, "agency": None, "year": None, "format": None} for row in finding_rows(stub, [f], file=path)]
-        inter = None
-        if want_json:
-            inter = {"schema": INTERCHANGE_SCHEMA, "file": path, "agency": None, "year": None, "format": None,
-                     "layouts": {}, "published": None, "tables": {}, "texts": {}, "missing": [], "uncertain": [],
-                     "findings": [f.to_dict()]}
-        yield Result(summary, rows, inter)
+        yield unread_result(str(path), rule_finding("workbook.unreadable", reason=reason), want_json=want_json)

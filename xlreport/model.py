@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .formats import FORMATS, Format, Table, best_fit, cell_key, get_format
+from .formats import FORMATS, Format, Table, best_fit, cell_key, cell_path, get_format
 from .values import Value, normalize, plain
 
 INTERCHANGE_SCHEMA = 1
@@ -104,7 +104,7 @@ class Report:
                 for col_label, raw in (cols or {}).items():
                     cell = fmt.cell_at(tid, row_label, col_label)
                     if cell is None:
-                        unknown.append(f"{tid}/{row_label}/{col_label}")
+                        unknown.append(cell_path(tid, row_label, col_label))
                     else:
                         report.values[cell.key] = normalize(raw)
         return report, unknown
@@ -150,6 +150,6 @@ def _best_table(fmt: Format, tid: str, rows: dict) -> tuple[Table, str] | None:
     """The version whose table ``tid`` matches the most labels of ``rows`` (``fmt``'s on a tie)."""
     if not any(t.id == tid for f in FORMATS.values() for t in f.tables):
         return None
-    best, _ = best_fit((f"{tid}/{r}/{c}" for r, cols in rows.items() for c in (cols or {})), tid, fmt.version)
+    best, _ = best_fit((cell_path(tid, r, c) for r, cols in rows.items() for c in (cols or {})), tid, fmt.version)
     table = (fmt if best.version == fmt.version else best).table(tid)
     return table, best.version

@@ -16,7 +16,6 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,14 +31,15 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.protection import SheetProtection
 
 from . import __version__
+from .engine import format_instances
 from .formats import FORMATS, MAX_YEAR, MIN_YEAR, Format, FormatError, Kind, check_year, get_format
+from .labels import text_width, wrapped_lines
 from .layout import (CHECK_SHEET, COVER_SHEET, META_SHEET, TEMPLATE_VERSION, Layout, Place, a1_ref, addresses,
                      col_letter, layout, ranges, rect_abs_ref, rect_ref, rectangles)
 from .model import Report
 from .output import OutputError, check_target, write_atomic
-from .rules import (FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance, instances,
-                    rules_for)
-from .values import Invalid
+from .rules import FEE_WORDS, LINE_BLANK_TOTAL, LINE_FAIL, LINE_INVALID, LINE_PASS, NOT_FILLED, RULES, Instance
+from .values import plain
 
 DEFAULT_PASSWORD = "xlreport"
 FONT_NAME = "宋体"
@@ -108,14 +108,7 @@ SIGNED_BOUND = "999999999"  # Excel's validation of a signed whole number needs 
 @lru_cache(maxsize=None)
 def instances_for(fmt: Format) -> tuple[Instance, ...]:
     """Every non-cross-year sum rule instance of a format, in rule order (one 校验 line each)."""
-    out = []
-    for rule in rules_for(fmt, cross_year=False):
-        try:
-            table = fmt.table(rule.table)
-        except KeyError:
-            continue
-        out += instances(rule, table)
-    return tuple(out)
+    return format_instances(fmt, cross_year=False)
 
 
 @lru_cache(maxsize=None)
@@ -239,20 +232,6 @@ def placeable(report: Report, fmt: Format) -> tuple[dict[str, object], list[str]
     return placed, lost
 
 
-def _cell_value(v):
-    if v is None:
-        return None
-    if isinstance(v, Invalid):
-        return v.raw
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
-def _text_width(text: str) -> float:
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.05 for ch in text)
-
-
 def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
     """Heights for rows whose wrapped text needs more than one line: neither Excel nor LibreOffice
     grows the rows of a saved file, so a long message would print cut to one line."""
@@ -264,8 +243,7 @@ def fit_row_heights(ws, first_row: int = 1, line_height: float = 15.0) -> None:
             if any(cell.coordinate in m for m in ws.merged_cells.ranges):
                 continue
             per_line = max(1.0, (ws.column_dimensions[cell.column_letter].width or 8.43) * 1.1 - 1)
-            lines = max(lines, sum(max(1, math.ceil(_text_width(part) / per_line))
-                                   for part in cell.value.split("\n")))
+            lines = max(lines, wrapped_lines(cell.value, per_line))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = round(lines * line_height, 1)
 
@@ -295,7 +273,7 @@ def _auto_heights(ws, sheet_layout) -> None:
         width = sum(sheet_layout.widths.get(c, 9) for c in range(lab.col, lab.col + lab.cols))
         size = FONTS[lab.style].sz or 11
         per_line = max(1.0, width * 1.1 * 11 / size - 1)
-        lines = max(1, math.ceil(_text_width(lab.text) / per_line))
+        lines = max(1, math.ceil(text_width(lab.text) / per_line))
         need[lab.row] = max(need.get(lab.row, 0), lines * size * 1.45 + 5)
     for r, h in need.items():
         if r not in sheet_layout.heights:
@@ -374,7 +352,7 @@ def _table_sheet(wb, ctx: _Ctx, sl, values: dict) -> None:
             _style(c, "input")
             c.protection = UNLOCKED
             by_kind.setdefault(cell.kind, []).append(place)
-            _put_value(c, _cell_value(values.get(cell.key)))
+            _put_value(c, plain(values.get(cell.key)))
         else:
             _style(c, "total")
             c.fill = TOTAL_FILL
@@ -570,7 +548,7 @@ def _write_lines(ws, ctx: _Ctx, insts, first: int) -> None:
             c.border = BORDER
             c.font = FONTS["rowhead"]
             c.alignment = ALIGN["rowhead"] if j in (3, 4, 10) else ALIGN["input"]
-        lines = max(math.ceil(_text_width(str(row[j - 1])) / (CHECK_WIDTHS[j - 1] * 1.2 - 1)) for j in (3, 4, 10))
+        lines = max(math.ceil(text_width(str(row[j - 1])) / (CHECK_WIDTHS[j - 1] * 1.2 - 1)) for j in (3, 4, 10))
         ws.row_dimensions[r].height = round(max(1, lines) * 13 + 3, 1)
     ws.column_dimensions["K"].hidden = True
     for j, w in enumerate(CHECK_WIDTHS, start=1):

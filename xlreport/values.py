@@ -107,25 +107,29 @@ def is_number(v: Value) -> bool:
 
 
 def plain(v: Value):
-    """A JSON-friendly value: int for integral numbers, float otherwise, str for invalid."""
-    if v is None:
-        return None
+    """A JSON- and spreadsheet-friendly value: int for integral numbers, float otherwise, the raw
+    text for invalid; anything else (None, text) as it is."""
     if isinstance(v, Invalid):
         return v.raw
+    if not isinstance(v, Decimal):
+        return v
     if v == v.to_integral_value():
         return int(v)
     return float(v)
 
 
-def show(v: Value) -> str:
+def number_text(v: Decimal) -> str:
     """A number as a clerk reads it: no exponent, no trailing zeros."""
+    return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+
+
+def show(v: Value) -> str:
+    """A value as a message names it: a number as ``number_text``, 空白, or the invalid text in quotes."""
     if v is None:
         return "空白"
     if isinstance(v, Invalid):
         return f"“{v.raw}”"
-    if v == v.to_integral_value():
-        return str(int(v))
-    return format(v.normalize(), "f")
+    return number_text(v)
 
 
 def decimals(v: Decimal) -> int:

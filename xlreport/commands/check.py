@@ -185,8 +185,8 @@ def run(args) -> int:
 
 
 def _json(inter) -> str:
-    from ..exports import _json_dumps
-    return _json_dumps(inter)
+    from ..exports import json_dumps
+    return json_dumps(inter)
 
 
 class _Above:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..engine import Finding
 from ..layout import layout
 from ..model import Report
-from ..values import Invalid
+from ..values import Invalid, number_text
 
 DRAFT = "草稿"
 DRAFT_NOTE = "草稿：本报告存在错误，未经核定，不得发布。"
@@ -92,9 +92,7 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, Invalid):
         return value.raw
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
+    return number_text(value)
 
 
 def table_grid(report: Report, table_id: str) -> Grid:

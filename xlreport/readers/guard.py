@@ -242,7 +242,8 @@ def _area(book, name: str) -> tuple[int, int]:
     (calamine sizes its grid by the cells, not by the declared dimension)."""
     import re
 
-    from .ooxml import OoxmlError, _col
+    from ..layout import col_index
+    from .ooxml import OoxmlError
     try:
         xml = book.sheet_xml(name)
     except OoxmlError:
@@ -252,7 +253,7 @@ def _area(book, name: str) -> tuple[int, int]:
     rows = cols = 0
     refs = re.findall(r'<c\b[^<>]*?\br="([A-Z]+)(\d+)"[^<>/]*>', xml)
     if refs:
-        cols = max(_col(c) if len(c) <= 4 else 10**9 for c in {c for c, _ in refs})
+        cols = max(col_index(c) if len(c) <= 4 else 10**9 for c in {c for c, _ in refs})
         rows = max(int(r) if len(r) <= 9 else 10**9 for r in {r for _, r in refs})
     rows = max([rows, *(int(r) if len(r) <= 9 else 10**9 for r in re.findall(r'<row\b[^<>]*?\br="(\d+)"', xml))])
     rows += len(re.findall(r"<row(?![^<>]*\br=)[\s>/]", xml))
@@ -260,7 +261,7 @@ def _area(book, name: str) -> tuple[int, int]:
     dim = re.search(r'<dimension\b[^<>]*\bref="[A-Z]*\d*:?\$?([A-Z]+)\$?(\d+)"', xml)
     if dim is not None:
         dc, dr = dim.group(1), dim.group(2)
-        drows, dcols = (int(dr) if len(dr) <= 9 else 10**9), (_col(dc) if len(dc) <= 4 else 10**9)
+        drows, dcols = (int(dr) if len(dr) <= 9 else 10**9), (col_index(dc) if len(dc) <= 4 else 10**9)
         if drows > 1048576 or dcols > 16384:  # past Excel's last cell XFD1048576: no Excel file
             rows, cols = max(rows, drows), max(cols, dcols)
     return rows, cols
@@ -273,13 +274,13 @@ def check_grid(book) -> None:
     if len(book.sheet_names) > 255:
         raise GuardError("workbook.unreadable", f"工作表有 {len(book.sheet_names)} 张，超过上限 255 张")
     from ..layout import col_letter
-    from .ooxml import _shown
+    from .ooxml import shown
     for name in book.sheet_names:
         rows, cols = _area(book, name)
         if rows * cols > MAX_GRID_CELLS:
             where = f"{col_letter(min(cols, 16384))}{min(rows, 1048576)}" if cols and rows else "?"
             raise GuardError("workbook.unreadable",
-                             f"工作表“{_shown(name, 40)}”的数据区域从 A1 到 {where}，约 {rows * cols:,} 个单元格，"
+                             f"工作表“{shown(name, 40)}”的数据区域从 A1 到 {where}，约 {rows * cols:,} 个单元格，"
                              f"超过上限 {MAX_GRID_CELLS:,} 个，不像是年度报告工作簿（如确为报告，请删除表格以外远处的单元格）")
 
 

@@ -56,12 +56,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from ..formats import FORMATS, Format, Kind, get_format
+from ..formats import FORMATS, Format, Kind, best_fit, cell_key, cell_path, get_format, parse_year
 from ..labels import canon_label, shorter_forms
-from ..layout import col_letter
+from ..layout import Place, col_index
 from ..model import Report
-from ..engine import CellRef, Finding, derive_totals
-from ..rules import RULES, instances, rules_for
+from ..engine import derive_totals
+from ..rules import RULES, CellRef, Finding, cells_text, instances, rules_for
 from ..values import COUNT_UNITS, Invalid, is_number, normalize, number_and_unit, show
 
 __all__ = ["GridProblem", "Formula", "read_grid", "grid_findings", "with_formulas", "book_formulas", "norm_label",
@@ -92,9 +92,6 @@ def norm_label(text) -> str:
     return canon_label(text)
 
 
-_shorter_forms = shorter_forms
-
-
 class _Matcher:
     """Maps cell text to one of a set of labels: exact normalised form first, then shorter
     unambiguous forms."""
@@ -104,7 +101,7 @@ class _Matcher:
         loose: dict[str, set[str]] = {}
         for label in labels:
             self.exact.setdefault(norm_label(label), label)
-            for form in _shorter_forms(label):
+            for form in shorter_forms(label):
                 loose.setdefault(form, set()).add(label)
         self.loose = {f: next(iter(ls)) for f, ls in loose.items() if len(ls) == 1 and f not in self.exact}
 
@@ -120,7 +117,7 @@ class _Matcher:
         hit = self.loose.get(n)
         if hit is not None:
             return hit
-        for form in _shorter_forms(text):
+        for form in shorter_forms(text):
             hit = self.exact.get(form) or self.loose.get(form)
             if hit is not None:
                 return hit
@@ -140,8 +137,8 @@ def _labels(tid: str):
 
 
 def address(sheet: str, row: int, col: int) -> str:
-    """``Sheet!D7`` for 0-based ``row``/``col``."""
-    return f"{sheet}!{col_letter(col + 1)}{row + 1}"
+    """``Sheet!D7`` for 0-based ``row``/``col`` (``layout.Place.address``)."""
+    return Place(sheet, row + 1, col + 1).address
 
 
 def _cell(rows, r, c):
@@ -358,16 +355,12 @@ def _find_meta(sheets, report_meta: dict, texts: dict, fmt_sections) -> None:
 
 
 def _year(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) and float(value).is_integer():
-        y = int(value)
-    else:
-        m = _YEAR.search(unicodedata.normalize("NFKC", str(value)))
-        if not m:
-            return None
-        y = int(m.group(1))
-    return y if 2008 <= y <= 2100 else None
+    """The report year a cell states, as a number or in a text ("2023年度", "某局2023年…"): the
+    number, or the first 19xx/20xx in the text, if ``formats.parse_year`` takes it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return parse_year(value)
+    m = _YEAR.search(unicodedata.normalize("NFKC", str(value)))
+    return parse_year(m.group(1)) if m else None
 
 
 # -- several years' copies of the tables ------------------------------------------------------
@@ -400,13 +393,12 @@ def _holds_table(tid: str, name: str, rows) -> bool:
 def _sheet_year(name: str, rows) -> int | None:
     """The report year a sheet states: in its name ("2023年", "2022年度报告"), else in a title
     such as 某局2023年政府信息公开工作年度报告 or a 报告年度 field."""
-    m = _YEAR.search(unicodedata.normalize("NFKC", name))
-    if m and 2008 <= int(m.group(1)) <= 2100:
-        return int(m.group(1))
+    if (year := _year(name)) is not None:
+        return year
     meta: dict = {}
     _find_meta({name: rows}, meta, {}, ())
-    if "year" in meta and _year(meta["year"]) is not None:
-        return _year(meta["year"])
+    if "year" in meta and (year := _year(meta["year"])) is not None:
+        return year
     if "title" in meta:
         return int(meta["title"][1].group("year"))
     return None
@@ -520,19 +512,12 @@ _REF_RE = re.compile(_REF)
 _SUM_CALL = re.compile(r"SUM\((?P<args>[^()]*)\)", re.I)
 
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _ref_cells(m: re.Match, sheet: str):
     """The (sheet, row, col) cells, 0-based, of one A1 reference or range."""
     sh = m.group("q") or m.group("s") or sheet
-    r1, c1 = int(m.group("r1")) - 1, _col_number(m.group("c1"))
+    r1, c1 = int(m.group("r1")) - 1, col_index(m.group("c1")) - 1
     r2 = int(m.group("r2")) - 1 if m.group("r2") else r1
-    c2 = _col_number(m.group("c2")) if m.group("c2") else c1
+    c2 = col_index(m.group("c2")) - 1 if m.group("c2") else c1
     if (r2 - r1 + 1) * (c2 - c1 + 1) > 10_000:
         return None
     return [(sh, r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
@@ -565,7 +550,7 @@ class _Evaluator:
         for key, addr in found.where.items():
             sh, a1 = addr.rsplit("!", 1)
             m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-            self.official[(sh, int(m.group(2)) - 1, _col_number(m.group(1)))] = key
+            self.official[(sh, int(m.group(2)) - 1, col_index(m.group(1)) - 1)] = key
         self.done: dict = {}
 
     def value(self, cell, stack=()):
@@ -637,7 +622,7 @@ def _resolve_formulas(sheets, found: _Found) -> dict:
                     continue
                 sh, a1 = found.where[(tid, row_label, col_label)].rsplit("!", 1)
                 m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-                v = ev.value((sh, int(m.group(2)) - 1, _col_number(m.group(1))))
+                v = ev.value((sh, int(m.group(2)) - 1, col_index(m.group(1)) - 1))
                 if v is None or v is BAD or isinstance(v, tuple):
                     cols[col_label] = None
                     failed[(tid, row_label, col_label)] = (raw.text, v is BAD)
@@ -681,7 +666,7 @@ def book_formulas(book) -> dict:
             x = sh.get_a1(a1)
             m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
             if x is not None and x.formula and m:
-                fs[(int(m.group(2)) - 1, _col_number(m.group(1)))] = (x.formula, x.value)
+                fs[(int(m.group(2)) - 1, col_index(m.group(1)) - 1)] = (x.formula, x.value)
         if fs:
             out[name] = fs
     return out
@@ -786,12 +771,12 @@ def read_grid(sheets: dict, fmt_hint=None) -> tuple[Report, list[GridProblem]]:
                 lacking = [r for r in present if c.label not in got[r.label]]
                 if present and len(lacking) == len(present):  # the column is not there at all: say so once
                     problems.append(GridProblem("column_missing", f"{t.short}中未找到列“{c.label}”", t.id,
-                                                key=f"{t.code}.{lacking[0].id}.{c.id}"))
+                                                key=cell_key(t, lacking[0], c)))
                     continue
                 for r in lacking:
                     problems.append(GridProblem(
                         "column_missing", f"{t.short}「{r.label}」中未找到列“{c.label}”", t.id,
-                        key=f"{t.code}.{r.id}.{c.id}"))
+                        key=cell_key(t, r, c)))
     return report, problems
 
 
@@ -846,36 +831,21 @@ def grid_findings(report: Report, problems) -> list[Finding]:
             rule = "workbook.number_as_text" if p.skipped else _PER_TABLE[p.code]
             cells.setdefault((rule, p.table), []).append(CellRef(p.key, cell.label, p.address))
         elif p.code == "year_ignored":
-            out.append(_finding("workbook.other_year", detail=p.message))
+            out.append(RULES["workbook.other_year"].finding(detail=p.message))
         elif p.code == "year_ambiguous":
-            out.append(_finding("workbook.year_ambiguous", detail=p.message))
+            out.append(RULES["workbook.year_ambiguous"].finding(detail=p.message))
         elif p.code == "formula_unevaluated":
             cell = report.format.cells[p.key]
-            out.append(_finding("workbook.formula_unevaluated", (CellRef(p.key, cell.label, p.address),),
-                                table=p.table, detail=p.message))
-    out[:0] = [_finding("workbook.label_missing", table=tid, labels="；".join(labels))
+            out.append(RULES["workbook.formula_unevaluated"].finding((CellRef(p.key, cell.label, p.address),),
+                                                                    table=p.table, detail=p.message))
+    out[:0] = [RULES["workbook.label_missing"].finding(table=tid, labels="；".join(labels))
                for tid, labels in missing.items()]
     for (rule, tid), refs in cells.items():
-        out.append(_finding(rule, tuple(refs), table=tid, count=len(refs),
-                            cells="、".join(f"{r.label}（{r.address}）" for r in refs)))
+        out.append(RULES[rule].finding(refs, table=tid, count=len(refs), cells=cells_text(refs)))
     return out
-
-
-def _finding(rule_id: str, refs=(), table: str | None = None, **fields) -> Finding:
-    rule = RULES[rule_id]
-    if table is not None:
-        fields.setdefault("table", f"表{table}")
-    return Finding(rule.id, rule.severity, rule.message.format(**fields), tuple(refs), table=table)
 
 
 def _guess_format(tables: dict) -> Format:
     """The version whose labels match the most of what was found (2021 on a tie)."""
-    best, best_hits = get_format("2021"), -1
-    for version in ("2021", "2019"):
-        fmt = FORMATS[version]
-        paths = {c.path for c in fmt.cells.values()}
-        hits = sum(f"{tid}/{r}/{c}" in paths for tid, rows in tables.items() for r, cols in rows.items()
-                   for c in cols)
-        if hits > best_hits:
-            best, best_hits = fmt, hits
-    return best
+    return best_fit((cell_path(tid, r, c) for tid, rows in tables.items() for r, cols in rows.items() for c in cols),
+                    prefer="2021")[0]

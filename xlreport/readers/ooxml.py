@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from html import unescape
 
-from ..layout import col_letter
+from ..layout import col_index, col_letter
 
 __all__ = ["OoxmlError", "XCell", "Sheet", "Book", "parse_range"]
 
@@ -55,7 +55,7 @@ class Sheet:
         out = {}
         for a1, item in self.raw.items():
             m = _A1.match(a1)
-            out[(int(m.group(2)), _col(m.group(1)))] = self._book._decode(*item)
+            out[(int(m.group(2)), col_index(m.group(1)))] = self._book._decode(*item)
         return out
 
 
@@ -83,20 +83,13 @@ _LONG_NUMBER = re.compile(r"<v>[-+]?\d{%d}" % 300)
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def parse_range(text: str):
     m = _REF.match(text.strip())
     if not m:
         return None
     sheet = (m.group(1) or "").replace("''", "'") if m.group(1) is not None else m.group(2)
-    r1, c1 = int(m.group(4)), _col(m.group(3))
-    r2, c2 = (int(m.group(6)), _col(m.group(5))) if m.group(5) else (r1, c1)
+    r1, c1 = int(m.group(4)), col_index(m.group(3))
+    r2, c2 = (int(m.group(6)), col_index(m.group(5))) if m.group(5) else (r1, c1)
     return sheet, r1, c1, r2, c2
 
 
@@ -108,7 +101,7 @@ MAX_DIGITS = 300  # digits of one number (a double has at most 309: more is no E
 def _number(text: str):
     if text.isdigit():
         if len(text) > MAX_DIGITS:
-            raise OoxmlError(f"单元格数值“{_shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
+            raise OoxmlError(f"单元格数值“{shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
         return int(text)
     try:
         f = float(text)
@@ -116,12 +109,12 @@ def _number(text: str):
         return text
     if f.is_integer() and "e" not in text.lower() and "." not in text:
         if len(text) > MAX_DIGITS + 1:
-            raise OoxmlError(f"单元格数值“{_shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
+            raise OoxmlError(f"单元格数值“{shown(text, 12)}…”有 {len(text)} 位，超过上限 {MAX_DIGITS} 位，不是 Excel 能保存的数值")
         return int(text)
     return f
 
 
-def _shown(text: str, limit: int) -> str:
+def shown(text: str, limit: int) -> str:
     """A name from the file as a message may show it: control characters (terminal escapes, what
     an .xlsx cannot hold) as U+FFFD, at most ``limit`` characters."""
     out = "".join("\ufffd" if (ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 or 0xd800 <= ord(ch) < 0xe000
@@ -134,9 +127,9 @@ def _text(data: bytes, part: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise OoxmlError(f"部件“{_shown(part, 60)}”不是 UTF-8 编码（第 {e.start} 字节），无法读取") from None
+        raise OoxmlError(f"部件“{shown(part, 60)}”不是 UTF-8 编码（第 {e.start} 字节），无法读取") from None
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise OoxmlError(f"部件“{_shown(part, 60)}”含有 DOCTYPE 或实体声明（Excel 不会写入，可能是实体炸弹），已拒绝读取")
+        raise OoxmlError(f"部件“{shown(part, 60)}”含有 DOCTYPE 或实体声明（Excel 不会写入，可能是实体炸弹），已拒绝读取")
     return text
 
 
@@ -170,7 +163,7 @@ def _structure(wb: str, rels: str):
         name = unescape(a.get("name", ""))
         rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), None)
         if name in states:
-            raise OoxmlError(f"工作簿结构无效：工作表名称“{_shown(name, 40)}”重复")
+            raise OoxmlError(f"工作簿结构无效：工作表名称“{shown(name, 40)}”重复")
         names.append(name)
         if len(names) > MAX_SHEETS:
             raise OoxmlError(f"工作簿的工作表超过上限 {MAX_SHEETS} 张，不像是年度报告工作簿")
@@ -180,7 +173,7 @@ def _structure(wb: str, rels: str):
     seen = {}
     for name, part in paths.items():
         if part in seen:
-            raise OoxmlError(f"工作簿结构无效：工作表“{_shown(seen[part], 40)}”和“{_shown(name, 40)}”指向同一部件“{_shown(part, 60)}”"
+            raise OoxmlError(f"工作簿结构无效：工作表“{shown(seen[part], 40)}”和“{shown(name, 40)}”指向同一部件“{shown(part, 60)}”"
                              "（每张工作表只能有自己的部件）")
         seen[part] = name
     defined = {}
@@ -245,11 +238,11 @@ class Book:
             return None
         path = self._paths.get(name)
         if path is None:
-            raise OoxmlError(f"工作表“{_shown(name, 40)}”没有对应的部件（工作簿关系表损坏）")
+            raise OoxmlError(f"工作表“{shown(name, 40)}”没有对应的部件（工作簿关系表损坏）")
         try:
             return _text(_read(self.zf, path), path)
         except KeyError:
-            raise OoxmlError(f"工作表“{_shown(name, 40)}”的部件“{_shown(path, 60)}”缺失（文件不完整）") from None
+            raise OoxmlError(f"工作表“{shown(name, 40)}”的部件“{shown(path, 60)}”缺失（文件不完整）") from None
 
     def sheet(self, name: str, rows: tuple[int, int] | None = None) -> Sheet | None:
         """The cells of sheet ``name`` (None when the workbook has no such sheet).  With
@@ -268,7 +261,7 @@ class Book:
             body = xml[start:end] if start >= 0 and end > start else ""
         m = _LONG_NUMBER.search(body)
         if m is not None:
-            raise OoxmlError(f"工作表“{_shown(name, 40)}”有超过上限 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
+            raise OoxmlError(f"工作表“{shown(name, 40)}”有超过上限 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
         head, tail = _closed(body, "</c>")
         found = _CELL_FAST.findall(head)
         if len(found) != head.count("<c ") + head.count("<c>"):  # attributes in another order
@@ -314,7 +307,7 @@ class Book:
             strings = self.strings
             v = v.strip()
             if not v.isdigit() or len(v) > 9:
-                raise OoxmlError(f"共享字符串编号“{_shown(v, 20)}”无效（应为非负整数），工作簿已损坏")
+                raise OoxmlError(f"共享字符串编号“{shown(v, 20)}”无效（应为非负整数），工作簿已损坏")
             i = int(v)
             return XCell(strings[i] if 0 <= i < len(strings) else "", "s", formula)
         if t == "str":
@@ -334,7 +327,7 @@ class Book:
         ncols = max(c for _, c in sh.cells)
         from .guard import MAX_GRID_CELLS
         if nrows * ncols > MAX_GRID_CELLS:
-            raise OoxmlError(f"工作表“{_shown(name, 40)}”的数据区域约 {nrows * ncols:,} 个单元格，超过上限 {MAX_GRID_CELLS:,} 个")
+            raise OoxmlError(f"工作表“{shown(name, 40)}”的数据区域约 {nrows * ncols:,} 个单元格，超过上限 {MAX_GRID_CELLS:,} 个")
         rows = [[None] * ncols for _ in range(nrows)]
         for (r, c), cell in sh.cells.items():
             rows[r - 1][c - 1] = cell.value

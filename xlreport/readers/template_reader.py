@@ -35,7 +35,7 @@ from ..engine import derive_totals
 from ..formats import FORMATS, Format, cell_key, parse_year
 from ..layout import COVER_SHEET, META_SHEET, block_name, col_letter, field_name, layout, parse_ref
 from ..model import Report
-from ..rules import RULES, CellRef, Finding, cells_text, rule_finding  # rule_finding: kept importable here
+from ..rules import RULES, CellRef, Finding, cells_text
 from ..values import Invalid, is_number, normalize
 from . import guard
 from .dates import serial_date
@@ -44,7 +44,7 @@ from .ooxml import Book, OoxmlError
 from .source import BLANK, CalamineSource, CellSource, OoxmlSource
 
 __all__ = ["KNOWN_TEMPLATE_VERSIONS", "RESULT_SHEET", "RESULT_TITLE", "WorkbookRead", "content_findings",
-           "read_official", "read_source", "read_spreadsheet", "read_template", "read_workbook", "rule_finding",
+           "read_official", "read_source", "read_spreadsheet", "read_template", "read_workbook",
            "CellProblem", "cell_problems", "template_format"]
 
 KNOWN_TEMPLATE_VERSIONS = ("1",)  # template versions whose layout is xlreport.layout's
