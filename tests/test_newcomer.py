@@ -289,3 +289,21 @@ def test_the_exit_code_table_is_in_every_command_help():
 def test_audit_help_states_the_exit_codes():
     text = "".join((_subcommands(build_parser())["audit"].description or "").split())
     assert "退出码" in text
+
+
+# -- the add-in from a plain (not editable) install ---------------------------------------------
+
+def test_addin_bundle_finds_the_clone_it_is_run_in_after_a_plain_install(tmp_path, monkeypatch):
+    """``pip install .`` then ``xlreport addin bundle`` in the clone, as the README says: the
+    package runs from site-packages, so the source tree is the current folder (it was refused)."""
+    from xlreport import addin
+    site = tmp_path / "site-packages" / "xlreport"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(addin, "__file__", str(site / "addin.py"))
+    monkeypatch.chdir(ROOT)
+    assert addin.source_root() == ROOT
+    monkeypatch.chdir(tmp_path)  # anywhere else: a Chinese message, exit 2
+    with pytest.raises(addin.AddinError, match="源码目录"):
+        addin.source_root()
+    assert main(["addin", "bundle", "--platform", "current", "-o", str(tmp_path / "包")]) == 2
+    assert not (tmp_path / "包").exists()
