@@ -134,6 +134,7 @@ def test_a_messy_folder_gets_one_verdict_per_workbook_and_every_output(messy, tm
         assert main(["check", str(messy), "--out", str(outs / f"结果{suffix}"), "--quiet"]) == 1, suffix
     screen = capsys.readouterr().out
     assert "共检查 5 个文件：通过 2，有错误 1，无法读取 1，已跳过 1" in screen
+    assert "另有 1 个 PDF、Word 或网页文件，没有检查：已发布的年度报告请用 xlreport audit" in screen
     assert "\ufffd" in screen and "\udcc4" not in screen  # the GBK name shown, not crashed on
     assert _hashes(messy) == before  # inputs never modified
 
@@ -165,6 +166,16 @@ def test_a_pdf_given_to_check_points_to_audit(tmp_path, capsys):
     assert main(["check", str(pdf)]) == 1
     out = capsys.readouterr().out
     assert "xlreport audit" in out and "无法读取" in out
+
+
+def test_a_folder_of_published_reports_given_to_check_points_to_audit(tmp_path, capsys):
+    d = tmp_path / "网上下载的报告"
+    d.mkdir()
+    (d / "年报.pdf").write_bytes(b"%PDF-1.4\n")
+    (d / "年报.html").write_text("<html></html>", encoding="utf-8")
+    assert main(["check", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "没有找到 .xlsx 或 .xls 工作簿" in err and "2 个 PDF、Word 或网页文件" in err and "xlreport audit" in err
 
 
 def test_a_gbk_named_workbook_given_by_itself(messy, capsys):
