@@ -265,6 +265,22 @@ def test_aggregate_with_an_internal_error_on_one_file_is_exit_3(tmp_path, monkey
     assert any("KeyError" in str(r) for r in rows)
 
 
+def test_aggregate_with_an_unreadable_file_writes_the_roll_up_and_exits_1(tmp_path, capsys):
+    """The agreed table: 1 when a file cannot be read.  The roll-up of the others is written, but a
+    script must not take it for complete (it said 0)."""
+    units = _units(tmp_path)
+    _far_cell_book(units / "远处单元格.xlsx")
+    (units / "~$甲.xlsx").write_bytes(b"\x00" * 165)  # a lock file is skipped, not unreadable
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(units), "-o", str(out), "--workers", "1"]) == 1
+    said = capsys.readouterr().out
+    assert "已汇总 2 个单位" in said and "1 个文件无法读取" in said and "远处单元格.xlsx" in said
+    rows = list(openpyxl.load_workbook(out)["有错误的单位"].iter_rows(min_row=2, values_only=True))
+    assert [Path(r[1]).name for r in rows] == ["远处单元格.xlsx"]
+    (units / "远处单元格.xlsx").unlink()
+    assert main(["aggregate", str(units), "-o", str(out), "--workers", "1", "--force"]) == 0
+
+
 def _boom(*a, **k):
     raise RuntimeError("模拟的缺陷")
 

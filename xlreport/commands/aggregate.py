@@ -10,7 +10,8 @@ def register(subparsers) -> None:
         "aggregate", help="把多个单位的报告汇总成一份（填好的模板 + 来源追溯 + 有错误的单位）",
         description="汇总同一年度、同一格式版本的报告：输出一份填好的模板（各输入单元格为各单位之和，合计为公式），"
                     "另有“汇总来源”表（每个单位对每个单元格的数值）和“有错误的单位”表。"
-                    "退出码：0 已生成；1 不能汇总（格式或年度不一致、同一单位的报告有两份、没有可读的报告）；"
+                    "退出码：0 已生成；1 不能汇总（格式或年度不一致、同一单位的报告有两份、没有可读的报告），"
+                    "或已生成但有文件无法读取、未计入汇总；"
                     "2 用法或输出问题（参数错误、文件已存在而未加 --force、无法写入）；3 某个文件读取时发生内部错误。")
     p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹")
     p.add_argument("-o", "--output", required=True, metavar="文件.xlsx", help="输出的汇总工作簿")
@@ -70,4 +71,4 @@ def run(args) -> int:
               "、".join(screen(Path(f["file"]).name) for f in internal[:20]) + ("……" if len(internal) > 20 else ""),
               file=sys.stderr)
         return 3
-    return 0
+    return 1 if unreadable else 0  # the roll-up is written, but without these files: not a clean run
