@@ -199,6 +199,21 @@ def test_import_of_a_report_under_a_gbk_name_writes_the_workbook(tmp_path, capsy
     assert source and "\ufffd" in source[0][1]
 
 
+def test_template_takes_an_agency_pasted_from_word(tmp_path, capsys):
+    """A soft line break (\\x0b) pasted from Word into --agency ended in an internal error (exit 3);
+    a name starting with "=" must stay text, never become a formula."""
+    out = tmp_path / "模板.xlsx"
+    assert main(["template", "--year", "2024", "--agency", "某局\x0b办公室\t", "-o", str(out)]) == 0
+    assert "已去掉" in capsys.readouterr().err
+    report, findings = __import__("xlreport.batch", fromlist=["check_workbook"]).check_workbook(out)
+    assert report.agency == "某局办公室"
+    formula = tmp_path / "公式.xlsx"
+    assert main(["template", "--agency", '=HYPERLINK("http://example.invalid","点我")', "-o", str(formula)]) == 0
+    cells = [c for row in openpyxl.load_workbook(formula)["封面及正文"].iter_rows() for c in row
+             if isinstance(c.value, str) and "点我" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
 def test_template_then_check_then_publish_then_audit_agree(tmp_path, capsys):
     """The round trip a clerk makes: a clean workbook published as .html/.docx and the open data,
     the published files audited back to the same verdict, the open data holding every table."""

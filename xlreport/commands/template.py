@@ -39,9 +39,17 @@ def run(args) -> int:
     except FormatError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    agency = args.agency
+    if agency is not None:  # pasted from Word: a soft line break (\x0b), a tab, a newline
+        import re
+        cleaned = re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", agency)).strip()
+        if cleaned != agency:
+            from .check import screen
+            print(f"提示：单位名称“{screen(agency)}”中的换行、制表符等控制字符已去掉，写入“{cleaned}”", file=sys.stderr)
+        agency = cleaned or None
     password = DEFAULT_PASSWORD if args.password is None else args.password
     try:
-        path = write_template(args.output, fmt, year=year, agency=args.agency,
+        path = write_template(args.output, fmt, year=year, agency=agency,
                               password=password, force=args.force)
     except TemplateError as e:  # the output (exists, folder missing, not writable) or the arguments
         from .check import screen
