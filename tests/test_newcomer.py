@@ -199,6 +199,22 @@ def test_import_of_a_report_under_a_gbk_name_writes_the_workbook(tmp_path, capsy
     assert source and "\ufffd" in source[0][1]
 
 
+def test_publish_out_dir_on_a_messy_folder_names_every_file_safely(messy, tmp_path, capsys):
+    """Every workbook of the folder gets its verdict; names that are not UTF-8 or hold a terminal
+    escape sequence are printed escaped (they went to the terminal raw)."""
+    shutil.copy(CLEAN, messy / "某局\x1b[2J.xlsx")
+    out = tmp_path / "发布稿"
+    out.mkdir()
+    code = main(["publish", str(messy), "--out-dir", str(out), "--to", "html"])
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert code == 1  # 远处单元格.xlsx cannot be read, 洪泽区 has errors; the others are written
+    assert "\x1b" not in text and "\udcc4" not in text and "某局\\x1b[2J" in text
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 3 and os.fsdecode("年报".encode("gbk") + b".html") in written
+    assert "已跳过" in said.out and "未生成 2 个" in said.out
+
+
 def test_template_takes_an_agency_pasted_from_word(tmp_path, capsys):
     """A soft line break (\\x0b) pasted from Word into --agency ended in an internal error (exit 3);
     a name starting with "=" must stay text, never become a formula."""
@@ -207,6 +223,10 @@ def test_template_takes_an_agency_pasted_from_word(tmp_path, capsys):
     assert "已去掉" in capsys.readouterr().err
     report, findings = __import__("xlreport.batch", fromlist=["check_workbook"]).check_workbook(out)
     assert report.agency == "某局办公室"
+    units = _units(tmp_path)
+    assert main(["aggregate", str(units), "--agency", "某县\x0b汇总", "-o", str(tmp_path / "汇总.xlsx")]) == 0
+    assert "已去掉" in capsys.readouterr().err
+    assert __import__("xlreport.batch", fromlist=["x"]).check_workbook(tmp_path / "汇总.xlsx")[0].agency == "某县汇总"
     formula = tmp_path / "公式.xlsx"
     assert main(["template", "--agency", '=HYPERLINK("http://example.invalid","点我")', "-o", str(formula)]) == 0
     cells = [c for row in openpyxl.load_workbook(formula)["封面及正文"].iter_rows() for c in row

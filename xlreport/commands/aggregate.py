@@ -47,7 +47,9 @@ def run(args) -> int:
         print(f"用法错误：在{screen('、'.join(args.paths))}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
         return 2
     try:
-        result = aggregate(args.paths, args.output, workers=args.workers, agency=args.agency, force=args.force)
+        from .template import clean_agency
+        result = aggregate(args.paths, args.output, workers=args.workers, agency=clean_agency(args.agency),
+                           force=args.force)
     except AggregateError as e:
         print(f"错误：{screen(e)}", file=sys.stderr)
         return 1
