@@ -93,6 +93,8 @@ def test_a_usage_mistake_is_said_in_chinese_with_exit_2():
     ran = _run("check", "--workers", "两个", str(CLEAN))
     assert ran.returncode == 2
     assert "用法错误" in ran.stderr and "应为整数" in ran.stderr and "invalid" not in ran.stderr
+    ran = _run("publish", str(CLEAN), "--d")  # --data or --draft?
+    assert ran.returncode == 2 and "不明确" in ran.stderr and "--draft" in ran.stderr and "ambiguous" not in ran.stderr
     ran = _run("nosuchcommand")
     assert ran.returncode == 2 and "用法错误" in ran.stderr and "invalid choice" not in ran.stderr
 
