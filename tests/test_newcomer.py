@@ -318,6 +318,23 @@ def test_aggregate_with_an_unreadable_file_writes_the_roll_up_and_exits_1(tmp_pa
     assert main(["aggregate", str(units), "-o", str(out), "--workers", "1", "--force"]) == 0
 
 
+def test_aggregate_never_overwrites_a_units_report_even_with_force(tmp_path, capsys):
+    """``-o`` naming a unit's workbook (given by name, or in the folder being summed) dropped that
+    unit from the sums and replaced its report with the roll-up, with --force.  An earlier roll-up
+    in the folder may still be replaced (it is left out of the sums)."""
+    units = _units(tmp_path)
+    before = _hashes(units)
+    for argv in (["aggregate", str(units), "-o", str(units / "甲.xlsx"), "--force"],
+                 ["aggregate", str(units / "甲.xlsx"), str(units / "乙.xlsx"), "-o", str(units / "乙.xlsx"), "--force"]):
+        assert main(argv + ["--workers", "1"]) == 2, argv
+        err = capsys.readouterr().err
+        assert "单位报告" in err or "就是要汇总的报告" in err
+    assert _hashes(units) == before
+    for _ in range(2):  # the roll-up written beside the units, then replaced
+        assert main(["aggregate", str(units), "-o", str(units / "汇总.xlsx"), "--force", "--workers", "1"]) == 0
+        assert "已汇总 2 个单位" in capsys.readouterr().out
+
+
 def _boom(*a, **k):
     raise RuntimeError("模拟的缺陷")
 

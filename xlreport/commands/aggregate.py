@@ -21,6 +21,38 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
+def _is_roll_up(path: Path) -> bool:
+    """Whether ``path`` is a roll-up this command wrote (it has the 汇总来源 sheet); read bounded."""
+    import zipfile
+
+    from ..aggregate import TRACE_SHEET
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1_000_000:
+                return False
+            with z.open(info) as f:
+                return f'name="{TRACE_SHEET}"'.encode("utf-8") in f.read(1_000_001)
+    except Exception:  # not a zip, no workbook part: not a roll-up
+        return False
+
+
+def _overwrites_a_unit(output, paths) -> str | None:
+    """Why writing ``output`` would destroy a unit's report, else None: it is a workbook given on
+    the command line, or an existing workbook in a folder being summed that is not an earlier
+    roll-up (an earlier roll-up there is left out of the sums and may be replaced with --force)."""
+    from ..output import inside
+    out = Path(output)
+    given = [p for p in paths if not Path(p).is_dir()]
+    if inside(out, given) is not None:
+        return f"输出文件“{out}”就是要汇总的报告，会被覆盖；请换一个文件名"
+    folders = [p for p in paths if Path(p).is_dir()]
+    if out.exists() and inside(out, folders) is not None and not _is_roll_up(out):
+        return (f"输出文件“{out}”是要汇总的文件夹中的一份单位报告（不是以前生成的汇总表），覆盖会丢失这份报告；"
+                "请换一个文件名")
+    return None
+
+
 def run(args) -> int:
     from ..aggregate import AggregateError, aggregate
     from ..exports import ExportError
@@ -42,6 +74,10 @@ def run(args) -> int:
         check_target(args.output, args.force, ".xlsx", probe=True)
     except OutputError as e:
         print(f"用法错误：{screen(e)}", file=sys.stderr)
+        return 2
+    refused = _overwrites_a_unit(args.output, args.paths)
+    if refused:
+        print(f"用法错误：{screen(refused)}", file=sys.stderr)
         return 2
     if not listed(args.paths):
         print(f"用法错误：在{screen('、'.join(args.paths))}中没有找到 .xlsx 或 .xls 工作簿", file=sys.stderr)
