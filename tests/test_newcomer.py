@@ -388,3 +388,25 @@ def test_addin_bundle_finds_the_clone_it_is_run_in_after_a_plain_install(tmp_pat
         addin.source_root()
     assert main(["addin", "bundle", "--platform", "current", "-o", str(tmp_path / "包")]) == 2
     assert not (tmp_path / "包").exists()
+
+
+def test_publish_out_dir_with_an_internal_error_on_one_workbook_finishes_and_exits_3(tmp_path, monkeypatch, capsys):
+    import xlreport.publish as publishing
+    src = tmp_path / "工作簿"
+    src.mkdir()
+    shutil.copy(CLEAN, src / "好.xlsx")
+    shutil.copy(CLEAN, src / "坏.xlsx")
+    real = publishing.read_checked
+
+    def read(path, *a, **k):
+        if Path(path).name == "坏.xlsx":
+            raise KeyError("模拟的内部错误")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(publishing, "read_checked", read)
+    out = tmp_path / "发布稿"
+    out.mkdir()
+    assert main(["publish", str(src), "--out-dir", str(out), "--to", "html"]) == 3
+    said = capsys.readouterr()
+    assert "内部错误" in said.err and "坏.xlsx" in said.err and "KeyError" in said.err
+    assert sorted(p.name for p in out.iterdir()) == ["好.html"]
