@@ -410,3 +410,17 @@ def test_publish_out_dir_with_an_internal_error_on_one_workbook_finishes_and_exi
     said = capsys.readouterr()
     assert "内部错误" in said.err and "坏.xlsx" in said.err and "KeyError" in said.err
     assert sorted(p.name for p in out.iterdir()) == ["好.html"]
+
+
+def test_a_closed_pipe_is_an_output_problem_not_a_report_with_errors():
+    """``xlreport check 干净.xlsx | head`` with the reader gone: exit 2 (output problem), not 1,
+    which would tell a script that the clean report has errors."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "xlreport", "check", str(CLEAN)], cwd=ROOT,
+                              stdout=write_end, stderr=subprocess.PIPE, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` or a pager that was closed early
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 2  # an output problem (the table), never 1: that would say a report has errors
     except Exception as e:  # a defect of ours: exit 3, never 1 ("a report has errors") with a traceback
         return internal_error(e)
 
