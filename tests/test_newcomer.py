@@ -424,3 +424,10 @@ def test_a_closed_pipe_is_an_output_problem_not_a_report_with_errors():
     finally:
         os.close(write_end)
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform.startswith(("win", "darwin")), reason="what doctor says on a machine without Excel")
+def test_addin_doctor_on_linux_says_the_add_in_cannot_be_used_here(capsys):
+    code = main(["addin", "doctor"])
+    out = capsys.readouterr().out
+    assert code in (0, 1) and "本机不是 Windows 或 macOS" in out.splitlines()[0]
