@@ -350,7 +350,7 @@ def test_aggregate_leaves_out_macos_extras_and_writes_any_name(tmp_path, capsys)
     with open(raw, "wb") as fh:
         fh.write(b"")  # unreadable, listed by name
     out = tmp_path / "汇总.xlsx"
-    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 1  # a file not summed: exit 1 (the table)
     printed = capsys.readouterr().out
     assert "已汇总 3 个单位" in printed and "1 个文件无法读取" in printed and "\ufffd" in printed
     wb = load_workbook(out)

@@ -564,10 +564,15 @@ echo "安装完成。请重新启动 Excel，功能区中会出现“政务公�
 
 
 def source_root() -> Path:
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "setup.cfg").is_file():
-        raise AddinError("生成离线安装包须在 xlreport 的源码目录中运行（需要 setup.cfg 来生成 xlreport 的 wheel）。")
-    return root
+    """The xlreport source tree to build the wheel from: the one this package runs from (an
+    editable install), else the current folder (installed with ``pip install .`` and run in the clone)."""
+    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        cfg = root / "setup.cfg"
+        if (root / "xlreport" / "addin.py").is_file() and cfg.is_file() and \
+                f"name = {DIST_NAME}" in cfg.read_text(encoding="utf-8", errors="replace"):
+            return root
+    raise AddinError("生成离线安装包须在 xlreport 的源码目录中运行（需要 setup.cfg 来生成 xlreport 的 wheel）："
+                     "请先进入 xlreport 源码目录（含 setup.cfg 的文件夹）再运行。")
 
 
 def _pip(args: list[str], what: str) -> None:

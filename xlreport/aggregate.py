@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .batch import iter_results
+from .batch import has_internal_error, iter_results
 from .rules import ERROR, PASSED as PASS, SKIPPED, UNREADABLE
 from .exports import atomic_write
 from .formats import Format
@@ -186,7 +186,8 @@ def aggregate(paths, output, workers: int | None = None, agency: str | None = No
         if s["status"] == SKIPPED:
             continue
         if s["status"] == UNREADABLE:
-            failed.append({**s, "message": res.findings[0]["message"] if res.findings else ""})
+            failed.append({**s, "message": res.findings[0]["message"] if res.findings else "",
+                           "internal": has_internal_error(res)})  # exit code 3 of the command
             continue
         report = res.report()
         reports.append(report)

@@ -17,6 +17,11 @@ ARGPARSE_MESSAGES = (
     (r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)", r"参数 \1 不能是 \2（可选：\3）"),
     (r"argument (.+?): expected one argument", r"参数 \1 后面缺少取值"),
     (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+    (r"ambiguous option: (.+?) could match (.+)", r"选项 \1 不明确，可能是：\2（请写全）"),
+    (r"argument (.+?): expected at least one argument", r"参数 \1 后面至少要有一个取值"),
+    (r"argument (.+?): expected (\d+) arguments?", r"参数 \1 后面应有 \2 个取值"),
+    (r"argument (.+?): not allowed with argument (.+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (.+?): ignored explicit argument (.+)", r"参数 \1 不接受取值 \2"),
 )
 
 
@@ -82,7 +87,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` or a pager that was closed early
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 2  # an output problem (the table), never 1: that would say a report has errors
     except Exception as e:  # a defect of ours: exit 3, never 1 ("a report has errors") with a traceback
         return internal_error(e)
 

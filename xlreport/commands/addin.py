@@ -69,6 +69,9 @@ def run_install(args) -> int:
 def run_doctor(args) -> int:
     from ..addin import doctor
     ok, text = doctor()
+    if not sys.platform.startswith(("win", "darwin")):  # Linux: the paths below are macOS's
+        print("注意：本机不是 Windows 或 macOS，Excel 加载项不能在本机使用；以下按 macOS 的位置检查，"
+              "请在装有 Excel 的电脑上运行 xlreport addin doctor。")
     print(text)
     return 0 if ok else 1
 

@@ -64,6 +64,21 @@ class Names:
         return screen(file)
 
 
+PUBLISHED_SUFFIXES = (".pdf", ".docx", ".doc", ".html", ".htm", ".wps")  # what `audit` reads, not `check`
+
+
+def _published_files(paths) -> int:
+    """How many published-report files (PDF, Word, web pages) lie in the folders given: not checked,
+    but worth a hint to use ``audit`` (a lone .pdf given by name gets its own verdict already)."""
+    from ..listing import is_macos_extra
+    n = 0
+    for p in map(Path, paths):
+        if p.is_dir():
+            n += sum(q.suffix.lower() in PUBLISHED_SUFFIXES and not is_macos_extra(q.relative_to(p))
+                     and q.is_file() for q in p.rglob("*"))
+    return n
+
+
 def run(args) -> int:
     from ..batch import FAIL, PASS, SKIPPED, UNREADABLE, has_internal_error, iter_results
     from ..exports import FORMATS, ExportError, ResultWriter
@@ -85,8 +100,11 @@ def run(args) -> int:
         except OutputError as e:
             return usage_error(str(e))
     files, notes, skipped = collect(args.paths)
+    published = _published_files(args.paths)
     if not files and not notes:
-        return usage_error(f"在{'、'.join(args.paths)}中没有找到 .xlsx 或 .xls 工作簿")
+        return usage_error(f"在{screen('、'.join(args.paths))}中没有找到 .xlsx 或 .xls 工作簿" + (
+            f"；其中有 {published} 个 PDF、Word 或网页文件：已发布的年度报告请用 xlreport audit 检查"
+            if published else ""))
 
     want_json = args.json or (args.out is not None and args.out.lower().endswith(".json"))
     names = Names(args.paths)
@@ -173,6 +191,9 @@ def run(args) -> int:
                   f"不加 --quiet 可逐个列出，或用 --out 输出完整结果）", file=out)
     if skipped:
         print(f"已忽略 {skipped} 个 macOS 压缩包附带的文件（__MACOSX 文件夹或 ._ 开头的文件，不是报告）。", file=out)
+    if published:
+        print(f"文件夹中另有 {published} 个 PDF、Word 或网页文件，没有检查：已发布的年度报告请用 xlreport audit 检查。",
+              file=out)
     print(f"共检查 {total} 个文件：通过 {status[PASS]}，有错误 {status[FAIL]}，无法读取 {status[UNREADABLE]}，"
           f"已跳过 {status[SKIPPED]}；错误 {errors} 条，提示 {warnings} 条。", file=out)
     if internal:

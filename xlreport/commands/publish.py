@@ -28,8 +28,18 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
+def screen(text) -> str:
+    from .check import screen as said
+    return said(text)
+
+
+def _lines(text) -> str:
+    """A message that may name files (not UTF-8, control characters), line breaks kept."""
+    return "\n".join(screen(line) for line in str(text).split("\n"))
+
+
 def _usage(message: str) -> int:
-    print(f"用法错误：{message}", file=sys.stderr)
+    print(f"用法错误：{_lines(message)}", file=sys.stderr)
     return 2
 
 
@@ -44,10 +54,10 @@ def _said(path, result, notes_said: set) -> None:
     """What one published workbook prints; font notes once per run (``notes_said``)."""
     errors, warnings = result.errors, result.warnings
     if errors:
-        print(f"“{path}”有 {len(errors)} 处错误，已按 --draft 生成草稿（每页标有“草稿”）：")
+        print(f"“{screen(path)}”有 {len(errors)} 处错误，已按 --draft 生成草稿（每页标有“草稿”）：")
         _print_findings(errors, sys.stdout)
     if warnings or result.notices:
-        print(f"“{path}”有 {len(warnings) + len(result.notices)} 条提示（不影响发布）：")
+        print(f"“{screen(path)}”有 {len(warnings) + len(result.notices)} 条提示（不影响发布）：")
         _print_findings(warnings, sys.stdout)
         for n in result.notices:
             print(f"  [提示] 发布稿：{n}")
@@ -56,23 +66,24 @@ def _said(path, result, notes_said: set) -> None:
             notes_said.add(note)
             print(f"字体：{note}")
     for o in result.outputs:
-        print(f"已生成：{o}")
+        print(f"已生成：{screen(o)}")
 
 
 def _failed(path, e) -> int:
     from ..publish import PublishError, Refused, Skipped
 
     if isinstance(e, Skipped):
-        print(e)
+        print(_lines(e))
         return 0
     if isinstance(e, Refused):
-        print(f"错误：{e}", file=sys.stderr)
+        print(f"错误：{_lines(e)}", file=sys.stderr)
         _print_findings(sorted(e.findings, key=lambda f: not f.is_error), sys.stderr)
         return 1
     if isinstance(e, PublishError):
-        print(f"错误：{e}", file=sys.stderr)
+        print(f"错误：{_lines(e)}", file=sys.stderr)
         return e.code
-    print(f"内部错误：处理“{path}”时出错：{type(e).__name__}: {e}", file=sys.stderr)
+    print(f"内部错误：处理“{screen(path)}”时出错：{type(e).__name__}：{_lines(e)}。这是 xlreport 的问题，不是报告的问题；"
+          "请把所用的命令、文件和这条消息发给 xlreport 的维护者", file=sys.stderr)
     return 3
 
 
@@ -146,7 +157,7 @@ def run(args) -> int:
         jobs.append((f, outputs, data))
     renamed = [(f, stem) for f, stem in zip(files, stems) if stem.name != f.stem]
     for f, stem in renamed:
-        print(f"注意：“{f}”与另一个工作簿的发布稿同名，发布稿改名为“{stem.name}”")
+        print(f"注意：“{screen(f)}”与另一个工作簿的发布稿同名，发布稿改名为“{screen(stem.name)}”")
     from ..readers.guard import is_lock_file
     for d in sorted({o.parent for f, outs, data in jobs if not is_lock_file(f)
                      for o in [*outs, *([data] if data else [])]}):
@@ -163,7 +174,7 @@ def run(args) -> int:
             skipped += isinstance(got, Skipped)
             codes.append(_failed(f, got))
     for path, reason in notes:
-        print(f"错误：无法生成“{path}”的发布稿：{reason}", file=sys.stderr)
+        print(f"错误：无法生成“{screen(path)}”的发布稿：{_lines(reason)}", file=sys.stderr)
         codes.append(1)
     if ignored:
         print(f"已忽略 {ignored} 个 macOS 压缩包附带的文件（__MACOSX 文件夹或 ._ 开头的文件，不是报告）。")

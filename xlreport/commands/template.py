@@ -23,6 +23,20 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
+def clean_agency(agency: str | None) -> str | None:
+    """An agency name given on the command line as a workbook cell can hold it: control characters
+    (a soft line break \\x0b pasted from Word, tabs, newlines) removed, with a notice on stderr."""
+    if agency is None:
+        return None
+    import re
+    cleaned = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", agency)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if cleaned != agency:
+        from .check import screen
+        print(f"提示：单位名称“{screen(agency)}”中的换行、制表符等控制字符已去掉，写入“{cleaned}”", file=sys.stderr)
+    return cleaned or None
+
+
 def run(args) -> int:
     from ..template import DEFAULT_PASSWORD, TemplateError, write_template
 
@@ -39,9 +53,10 @@ def run(args) -> int:
     except FormatError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    agency = clean_agency(args.agency)
     password = DEFAULT_PASSWORD if args.password is None else args.password
     try:
-        path = write_template(args.output, fmt, year=year, agency=args.agency,
+        path = write_template(args.output, fmt, year=year, agency=agency,
                               password=password, force=args.force)
     except TemplateError as e:  # the output (exists, folder missing, not writable) or the arguments
         from .check import screen
