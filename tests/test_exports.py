@@ -159,7 +159,7 @@ def test_aggregate_sums_traces_and_lists_errors(tmp_path):
     data = edit((d / "z.xlsx").read_bytes(), lambda wb: wb["表四"].cell(5, 5, 999))
     (d / "z.xlsx").write_bytes(data)
     out = tmp_path / "汇总.xlsx"
-    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 0
+    assert main(["aggregate", str(d), "-o", str(out), "--workers", "1"]) == 1  # written; a unit has errors
     total, findings = check_workbook(out)  # the roll-up is a filled template that checks itself
     assert total.agency == "汇总（4个单位）" and total.year == 2024
     all_reports = reports + [bad]

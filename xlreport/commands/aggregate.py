@@ -11,7 +11,7 @@ def register(subparsers) -> None:
         description="汇总同一年度、同一格式版本的报告：输出一份填好的模板（各输入单元格为各单位之和，合计为公式），"
                     "另有“汇总来源”表（每个单位对每个单元格的数值）和“有错误的单位”表。"
                     "退出码：0 已生成；1 不能汇总（格式或年度不一致、同一单位的报告有两份、没有可读的报告），"
-                    "或已生成但有文件无法读取、未计入汇总；"
+                    "或已生成但有单位的报告有错误（已计入汇总）、有文件无法读取（未计入汇总）；"
                     "2 用法或输出问题（参数错误、文件已存在而未加 --force、无法写入）；3 某个文件读取时发生内部错误。")
     p.add_argument("paths", nargs="+", metavar="路径", help="工作簿文件或文件夹")
     p.add_argument("-o", "--output", required=True, metavar="文件.xlsx", help="输出的汇总工作簿")
@@ -109,4 +109,4 @@ def run(args) -> int:
               "、".join(screen(Path(f["file"]).name) for f in internal[:20]) + ("……" if len(internal) > 20 else ""),
               file=sys.stderr)
         return 3
-    return 1 if unreadable else 0  # the roll-up is written, but without these files: not a clean run
+    return 1 if unreadable or bad else 0  # written, but a unit's report has errors or a file is left out: not clean
