@@ -76,8 +76,6 @@ def test_a_date_in_a_hand_made_workbook_is_invalid(tmp_path):
     assert f.cells[0].key == "t3.new.natural" and "2025年3月1日（日期，不是数字）" in f.message
 
 
-@pytest.mark.xfail(strict=True, reason="template reader reads <v>45717</v> without its style: fix with "
-                                       "readers.dates.date_styles/style_index in template_reader (owner: reader)")
 def test_a_date_in_a_template_count_cell_is_invalid(tmp_path):
     data, p = _dated_template()
     path = tmp_path / "t.xlsx"
@@ -86,6 +84,7 @@ def test_a_date_in_a_template_count_cell_is_invalid(tmp_path):
     assert report.values["t3.new.natural"] != 45717
     f = next(f for f in findings if f.rule == "value.invalid")
     assert f.cells[0].key == "t3.new.natural" and f.cells[0].address == p.address
+    assert "2025年3月1日（日期，不是数字）" in f.message
 
 
 def test_every_reader_words_a_date_alike():

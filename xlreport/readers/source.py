@@ -36,6 +36,8 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..layout import col_letter
 from ..values import Invalid
+from .dates import serial_date
+from .ooxml import parse_number as _number
 
 MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
 
@@ -92,7 +94,6 @@ class OoxmlSource:
 
     def __init__(self, book, name: str = ""):
         self.book, self.name = book, name
-        self._sheets: dict = {}
 
     def sheet_names(self) -> list[str]:
         return list(self.book.sheet_names)
@@ -100,36 +101,72 @@ class OoxmlSource:
     def defined_names(self) -> dict[str, str]:
         return dict(self.book.names)
 
-    def _sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.book.sheet(name)
-        return self._sheets[name]
-
     def protected(self, sheet: str) -> bool | None:
-        sh = self._sheet(sheet)
-        return None if sh is None else bool(sh.protected)
+        return self.book.protected(sheet)
 
     def read(self, sheet, r1, c1, r2, c2):
-        sh = self._sheet(sheet)
+        sh = self.book.sheet(sheet, rows=(r1, r2))  # only these rows are parsed (the XML is kept)
         if sh is None:
             return [[BLANK] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
-        letters = [col_letter(c) for c in range(c1, c2 + 1)]
+        raw, book = sh.raw, self.book
         out = []
-        for r in range(r1, r2 + 1):
+        for keys in _a1_grid(r1, c1, r2, c2):
             row = []
-            tail = str(r)
-            for letter in letters:
-                xc = sh.get_a1(letter + tail)
-                if xc is None:
+            for a1 in keys:
+                item = raw.get(a1)
+                if item is None:
                     row.append(BLANK)
                     continue
-                t = xc.type
-                row.append((Invalid(str(xc.value)) if t == "e" else xc.value, t == "s", xc.formula is not None))
+                attrs, inner = item
+                if not inner:  # an empty constant cell
+                    row.append(BLANK)
+                    continue
+                number = "t=" not in attrs or 't="n"' in attrs
+                if number and inner[:3] == "<v>" and inner[-4:] == "</v>" and "<" not in inner[3:-4]:
+                    cell = (_number(inner[3:-4]) if len(inner) > 7 else None), False, False  # a typed number
+                elif number and inner[:3] == "<f>" and (end := inner.find("</f>")) > 0 \
+                        and _cached_number(rest := inner[end + 4:]):
+                    cell = (_number(rest[3:-4]) if len(rest) > 7 else None), False, True  # a formula's number
+                else:
+                    xc = book.decode(attrs, inner)
+                    t = xc.type
+                    cell = (Invalid(str(xc.value)) if t == "e" else xc.value), t == "s", xc.formula is not None
+                value = cell[0]
+                if value is not None and (at := attrs.find(' s="')) >= 0 and type(value) in (int, float) \
+                        and attrs[at + 4:attrs.find('"', at + 4)] in book.date_style_texts:
+                    try:  # a date-formatted number shows a date (Excel turned "3-1" into 3月1日)
+                        cell = serial_date(value, book.date1904), False, cell[2]
+                    except (OverflowError, ValueError):
+                        pass  # no date Python can hold: the number stays
+                row.append(cell)
             out.append(row)
         return out
 
     def grid(self, sheet: str) -> list[list]:
         return _cut(self.book.grid(sheet))
+
+
+_A1_GRIDS: dict = {}
+
+
+def _a1_grid(r1: int, c1: int, r2: int, c2: int) -> tuple[tuple[str, ...], ...]:
+    """The A1 references of a rectangle, by rows (cached: workbooks of one template are read at
+    the same rectangles)."""
+    k = (r1, c1, r2, c2)
+    hit = _A1_GRIDS.get(k)
+    if hit is None:
+        letters = [col_letter(c) for c in range(c1, c2 + 1)]
+        hit = tuple(tuple(letter + str(r) for letter in letters) for r in range(r1, r2 + 1))
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
+            if len(_A1_GRIDS) > 1024:
+                _A1_GRIDS.clear()
+            _A1_GRIDS[k] = hit
+    return hit
+
+
+def _cached_number(rest: str) -> bool:
+    """Whether what follows a formula's ``</f>`` is its cached number (or no result)."""
+    return rest in ("", "<v></v>", "<v/>") or (rest[:3] == "<v>" and rest[-4:] == "</v>" and "<" not in rest[3:-4])
 
 
 # -- python-calamine ----------------------------------------------------------------------------
