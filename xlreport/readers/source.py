@@ -45,7 +45,8 @@ MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workb
 class Cell(NamedTuple):
     """One cell as a source reads it (a plain 3-tuple in the same order will do)."""
 
-    value: object  # str, int/float, bool, Invalid (an error value), None (blank)
+    value: object  # str, int/float, bool, Invalid (an error value), None (blank), a date or time (a cell
+    # shown as a date: Excel turned "3-1" typed into a count cell into 3月1日)
     text: bool  # stored as text (a string constant, or a formula's text result)
     formula: bool | None  # the cell holds a formula; None: the source cannot tell
 
@@ -71,15 +72,6 @@ class CellSource(Protocol):
     def grid(self, sheet: str) -> list[list]:
         """The values of a sheet from A1 to the end of its used range (at most ``MAX_GRID``), as
         the source reads them (a date stays a date: the hand-made reader words it as one)."""
-
-
-def _plain(v):
-    """A template cell's value as every source gives it: a date as ISO text."""
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
 
 
 def _cut(rows: list[list]) -> list[list]:
@@ -238,7 +230,7 @@ class OpenpyxlSource:
                     value = Invalid(str(value))
                 elif value == "" and not formula:
                     value = None
-                row.append(Cell(_plain(value), isinstance(value, str), formula))
+                row.append(Cell(value, isinstance(value, str), formula))
             out.append(row)
         return out
 
@@ -318,7 +310,6 @@ class XlwingsSource:
             for j, v in enumerate(row):
                 formula = None if formulas is None else (isinstance(formulas[i][j], str)
                                                          and formulas[i][j].startswith("="))
-                v = _plain(v)
                 if v == "" and not formula:
                     v = None
                 cells.append(Cell(v, isinstance(v, str), formula))

@@ -348,7 +348,8 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
         c1, c2 = min(w[2] for w in here.values()), max(w[2] for w in here.values())
         rows = source.read(sheet, r1, c1, r2, c2)
         for k, (_, r, c) in here.items():
-            got[k] = rows[r - r1][c - c1][0]
+            v = rows[r - r1][c - c1][0]
+            got[k] = v if k == "published" else _date_as_text(v)
     agency = got.get("agency")
     agency = agency if agency not in (None, "") else meta.get("agency")
     report.agency = str(agency).strip() if agency not in (None, "") else None
@@ -363,6 +364,15 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
             report.texts[s.id] = None if t in (None, "") else str(t)
             sheet, r, c = wanted[s.id]
             report.locations[s.id] = f"{sheet}!{col_letter(c)}{r}"
+
+
+def _date_as_text(v):
+    """A date in a text field (agency, year, a section) as ISO text, the same from every source."""
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return v
 
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
