@@ -84,6 +84,7 @@ _V = re.compile(r"<v>([^<]*)</v>")
 _F = re.compile(r"<f\b[^<>]*?(?:/>|>([^<]*)</f>)")
 _PROTECTION = re.compile(r"<sheetProtection\b([^<>]*)>")
 _LONG_NUMBER = re.compile(r"<v>[-+]?\d{%d}" % 300)
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
@@ -126,10 +127,7 @@ def _number(text: str):
     return f
 
 
-def parse_number(text: str):
-    """The number of a ``<v>`` text (int when integral, else float; the text itself when it is no
-    number); ``OoxmlError`` beyond ``MAX_DIGITS`` digits."""
-    return _number(text)
+parse_number = _number  # public: the number of a ``<v>`` text (the text itself when it is no number)
 
 
 def _shown(text: str, limit: int) -> str:
@@ -162,7 +160,7 @@ def _text(data: bytes, part: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise OoxmlError(f"部件“{_shown(part, 60)}”不是 UTF-8 编码（第 {e.start} 字节），无法读取") from None
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+    if b"!" in data and _DECLARATION.search(data):  # memchr first: most parts have no "!" at all
         raise OoxmlError(f"部件“{_shown(part, 60)}”含有 DOCTYPE 或实体声明（Excel 不会写入，可能是实体炸弹），已拒绝读取")
     return text
 
@@ -336,6 +334,15 @@ class Book:
         xml = self.sheet_xml(name)
         if xml is None:
             return None
+        return Sheet(name, self._raw(name, xml, rows), _protected(xml, xml.rfind("</sheetData>")), self)
+
+    def raw_cells(self, name: str, rows: tuple[int, int] | None = None) -> dict[str, tuple[str, str]] | None:
+        """:attr:`Sheet.raw` of ``sheet(name, rows)`` (A1 -> (attribute text, inner XML)), without
+        the rest of a :class:`Sheet` (a source reading rectangles asks for protection once)."""
+        xml = self.sheet_xml(name)
+        return None if xml is None else self._raw(name, xml, rows)
+
+    def _raw(self, name: str, xml: str, rows: tuple[int, int] | None) -> dict[str, tuple[str, str]]:
         start = xml.find("<sheetData")
         end = xml.rfind("</sheetData>")
         if start >= 0 and end > start and rows is not None:
@@ -360,8 +367,7 @@ class Book:
                 rm = _R.search(m.group(1))
                 if rm is not None:
                     found.append((rm.group(1) + rm.group(2), m.group(1), ""))
-        raw = {a1: (attrs, inner) for a1, attrs, inner in found}
-        return Sheet(name, raw, _protected(xml, end), self)
+        return {a1: (attrs, inner) for a1, attrs, inner in found}
 
     def protected(self, name: str) -> bool | None:
         """Whether sheet ``name``'s contents are protected (None: no such sheet)."""

@@ -86,6 +86,7 @@ class OoxmlSource:
 
     def __init__(self, book, name: str = ""):
         self.book, self.name = book, name
+        self._dated: dict[str, frozenset[str]] = {}
 
     def sheet_names(self) -> list[str]:
         return list(self.book.sheet_names)
@@ -97,10 +98,17 @@ class OoxmlSource:
         return self.book.protected(sheet)
 
     def read(self, sheet, r1, c1, r2, c2):
-        sh = self.book.sheet(sheet, rows=(r1, r2))  # only these rows are parsed (the XML is kept)
-        if sh is None:
+        book = self.book
+        raw = book.raw_cells(sheet, rows=(r1, r2))  # only these rows are parsed (the XML is kept)
+        if raw is None:
             return [[BLANK] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
-        raw, book = sh.raw, self.book
+        dated = self._dated.get(sheet)
+        if dated is None:  # the date styles this sheet uses (most sheets use none: no cell is looked at)
+            dated = book.date_style_texts
+            if len(dated) <= 64:
+                xml = book.sheet_xml(sheet) or ""
+                dated = frozenset(d for d in dated if f' s="{d}"' in xml)
+            self._dated[sheet] = dated
         out = []
         for keys in _a1_grid(r1, c1, r2, c2):
             row = []
@@ -109,23 +117,21 @@ class OoxmlSource:
                 if item is None:
                     row.append(BLANK)
                     continue
-                attrs, inner = item
-                if not inner:  # an empty constant cell
-                    row.append(BLANK)
+                cell = _DECODED.get(item)
+                if cell is None:
+                    attrs, inner = item
+                    cell = _decode(book, attrs, inner)
+                    if not cell[1] and len(inner) <= 48:  # not text (a shared string is the book's): the same in any book
+                        if len(_DECODED) >= 50_000:
+                            _DECODED.clear()
+                        _DECODED[item] = cell
+                elif not dated:
+                    row.append(cell)
                     continue
-                number = "t=" not in attrs or 't="n"' in attrs
-                if number and inner[:3] == "<v>" and inner[-4:] == "</v>" and "<" not in inner[3:-4]:
-                    cell = (_number(inner[3:-4]) if len(inner) > 7 else None), False, False  # a typed number
-                elif number and inner[:3] == "<f>" and (end := inner.find("</f>")) > 0 \
-                        and _cached_number(rest := inner[end + 4:]):
-                    cell = (_number(rest[3:-4]) if len(rest) > 7 else None), False, True  # a formula's number
-                else:
-                    xc = book.decode(attrs, inner)
-                    t = xc.type
-                    cell = (Invalid(str(xc.value)) if t == "e" else xc.value), t == "s", xc.formula is not None
+                attrs = item[0]
                 value = cell[0]
-                if value is not None and (at := attrs.find(' s="')) >= 0 and type(value) in (int, float) \
-                        and attrs[at + 4:attrs.find('"', at + 4)] in book.date_style_texts:
+                if dated and value is not None and (at := attrs.find(' s="')) >= 0 and type(value) in (int, float) \
+                        and attrs[at + 4:attrs.find('"', at + 4)] in dated:
                     try:  # a date-formatted number shows a date (Excel turned "3-1" into 3月1日)
                         cell = serial_date(value, book.date1904), False, cell[2]
                     except (OverflowError, ValueError):
@@ -159,6 +165,24 @@ def _a1_grid(r1: int, c1: int, r2: int, c2: int) -> tuple[tuple[str, ...], ...]:
 def _cached_number(rest: str) -> bool:
     """Whether what follows a formula's ``</f>`` is its cached number (or no result)."""
     return rest in ("", "<v></v>", "<v/>") or (rest[:3] == "<v>" and rest[-4:] == "</v>" and "<" not in rest[3:-4])
+
+
+_DECODED: dict = {}  # (attributes, inner XML) -> cell, for numbers (cells of one template repeat them)
+
+
+def _decode(book, attrs: str, inner: str) -> tuple:
+    """One cell of :meth:`Book.raw_cells` as (value, stored as text, has formula): numbers and a
+    formula's cached number directly, anything else through the book's general decoder."""
+    if not inner:  # an empty constant cell
+        return BLANK
+    number = "t=" not in attrs or 't="n"' in attrs
+    if number and inner[:3] == "<v>" and inner[-4:] == "</v>" and "<" not in inner[3:-4]:
+        return (_number(inner[3:-4]) if len(inner) > 7 else None), False, False  # a typed number
+    if number and inner[:3] == "<f>" and (end := inner.find("</f>")) > 0 and _cached_number(rest := inner[end + 4:]):
+        return (_number(rest[3:-4]) if len(rest) > 7 else None), False, True  # a formula's number
+    xc = book.decode(attrs, inner)
+    t = xc.type
+    return (Invalid(str(xc.value)) if t == "e" else xc.value), t == "s", xc.formula is not None
 
 
 # -- python-calamine ----------------------------------------------------------------------------

@@ -310,23 +310,36 @@ def _read_blocks(source: CellSource, report: Report, blocks: dict) -> _Blocks:
     """Every cell of every block (one read per block) into ``report``."""
     seen = _Blocks()
     values, locations = report.values, report.locations
+    formulas_known = True
     for name, (table, block, (sheet, r1, c1, r2, c2)) in blocks.items():
         rows = source.read(sheet, r1, c1, r2, c2)
+        width = c2 - c1 + 1
+        flat = [cell for row in rows for cell in (row if len(row) == width else (list(row) + [BLANK] * width)[:width])]
+        size = len(flat)
         for key, is_input, tid, label, i, j, address in _block_plan(report.format, name, table, block,
                                                                      (sheet, r1, c1)):
             locations[key] = address
-            value, text, formula = rows[i][j] if i < len(rows) and j < len(rows[i]) else BLANK
-            v = value if isinstance(value, Invalid) else normalize(value)
+            k = i * width + j
+            value, text, formula = flat[k] if k < size else BLANK
+            if value is None:
+                v = None
+            elif type(value) is int:  # the common case: a typed count
+                v = Decimal(value)
+            elif isinstance(value, Invalid):
+                v = value
+            else:
+                v = normalize(value)
             values[key] = v
             if formula is None:
-                seen.formulas_known = False
+                formulas_known = False
             if is_input:
-                if text and isinstance(value, str) and value.strip() and is_number(v):
+                if text and v.__class__ is Decimal and isinstance(value, str) and value.strip():
                     seen.as_text[tid].append(CellRef(key, label, address))
             elif formula is False:
                 seen.overwritten[tid].append(CellRef(key, label, address))
             elif formula and value is None:
                 seen.uncached.append(key)
+    seen.formulas_known = formulas_known
     return seen
 
 
