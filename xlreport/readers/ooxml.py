@@ -263,6 +263,7 @@ class Book:
         self._dates: frozenset[int] | None = None
         self._xml: dict[str, str] = {}  # sheet XML kept for further reads (at most XML_CACHE characters)
         self._xml_size = 0
+        self._bounds: dict[str, tuple[str, int, int]] = {}  # sheet -> (its XML, where <sheetData> starts and ends)
 
     @property
     def date_styles(self) -> frozenset[int]:
@@ -343,8 +344,12 @@ class Book:
         return None if xml is None else self._raw(name, xml, rows)
 
     def _raw(self, name: str, xml: str, rows: tuple[int, int] | None) -> dict[str, tuple[str, str]]:
-        start = xml.find("<sheetData")
-        end = xml.rfind("</sheetData>")
+        bounds = self._bounds.get(name)
+        if bounds is None or bounds[0] is not xml:
+            bounds = (xml, xml.find("<sheetData"), xml.rfind("</sheetData>"))
+            if self._xml.get(name) is xml:  # kept only beside a kept XML
+                self._bounds[name] = bounds
+        _, start, end = bounds
         if start >= 0 and end > start and rows is not None:
             a = xml.find(f'<row r="{rows[0]}"', start, end)
             b = xml.find(f'<row r="{rows[1] + 1}"', a if a > 0 else start, end)
@@ -356,7 +361,7 @@ class Book:
             raise OoxmlError(f"工作表“{_shown(name, 40)}”有超过上限 {MAX_DIGITS} 位的数值，不是 Excel 能保存的数值")
         head, tail = _closed(body, "</c>")
         found = _CELL_FAST.findall(head)
-        if len(found) != head.count("<c ") + head.count("<c>"):  # attributes in another order
+        if len(found) != head.count("<c "):  # attributes in another order (a "<c>" has no address either way)
             found = []
             for m in _CELL.finditer(head):
                 rm = _R.search(m.group(1))

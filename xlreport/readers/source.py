@@ -121,8 +121,8 @@ class OoxmlSource:
                 if cell is None:
                     attrs, inner = item
                     cell = _decode(book, attrs, inner)
-                    if not cell[1] and len(inner) <= 48:  # not text (a shared string is the book's): the same in any book
-                        if len(_DECODED) >= 50_000:
+                    if len(inner) <= 200 and 't="s"' not in attrs:  # not the book's shared string: the same anywhere
+                        if len(_DECODED) >= 20_000:
                             _DECODED.clear()
                         _DECODED[item] = cell
                 elif not dated:
@@ -167,7 +167,7 @@ def _cached_number(rest: str) -> bool:
     return rest in ("", "<v></v>", "<v/>") or (rest[:3] == "<v>" and rest[-4:] == "</v>" and "<" not in rest[3:-4])
 
 
-_DECODED: dict = {}  # (attributes, inner XML) -> cell, for numbers (cells of one template repeat them)
+_DECODED: dict = {}  # (attributes, inner XML) -> cell: short cells, which workbooks of one template repeat
 
 
 def _decode(book, attrs: str, inner: str) -> tuple:

@@ -215,10 +215,25 @@ def read_meta(source: CellSource) -> dict:
     return out
 
 
+_REFS: dict = {}
+
+
+def _ref(text):
+    """``layout.parse_ref``, remembered for the short texts every workbook of a template repeats."""
+    hit = _REFS.get(text, _REFS)
+    if hit is _REFS:
+        hit = parse_ref(text)
+        if text is None or len(text) <= 256:
+            if len(_REFS) > 4096:
+                _REFS.clear()
+            _REFS[text] = hit
+    return hit
+
+
 def format_by_block_height(names: dict[str, str]) -> Format | None:
     """The format whose 表三 block is as tall as the workbook's ``T3_main`` (the 2019 表三 has
     two rows fewer): how a template that lost its hidden sheet is recognised."""
-    rng = parse_ref(names.get("T3_main"))
+    rng = _ref(names.get("T3_main"))
     if rng is None:
         return None
     for fmt in FORMATS.values():
@@ -255,7 +270,7 @@ def _places(fmt: Format, names: dict[str, str], sheets: set[str]):
         for block in table.blocks:
             name = block_name(table, block)
             home = lay.names[name]
-            rng = parse_ref(names.get(name))
+            rng = _ref(names.get(name))
             if rng is not None and rng[0] in sheets:
                 sheet, dr, dc = rng[0], rng[1] - home[1], rng[2] - home[2]
                 if (sheet, dr, dc) != (home[0], 0, 0) or rng[3] - rng[1] != home[3] - home[1] \
@@ -348,7 +363,7 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
     lay = layout(report.format)
     wanted = {}
     for key in ("agency", "year", "published", *(s.id for s in report.format.sections)):
-        rng = parse_ref(names.get(field_name(key, report.format) or ""))
+        rng = _ref(names.get(field_name(key, report.format) or ""))
         p = lay.places.get(key)
         if rng is not None and rng[0] in sheets:
             wanted[key] = rng[:3]
@@ -418,7 +433,7 @@ def _protection(source: CellSource, blocks: dict, sheets: set[str]) -> list[str]
 
 
 def _integrity(read: WorkbookRead, seen: _Blocks, gone: dict[str, str]) -> list[Finding]:
-    order = {k: i for i, k in enumerate(read.fmt.cells)}
+    order = {k: i for i, k in enumerate(read.fmt.cells)} if seen.overwritten or seen.as_text else {}
     out = [RULES["workbook.sheet_missing"].finding(table=tid, sheet=sheet) for tid, sheet in gone.items()]
     if read.unprotected:
         out.append(RULES["workbook.unprotected"].finding(sheets="、".join(f"“{s}”" for s in read.unprotected)))
