@@ -107,6 +107,7 @@ def parse_range(text: str):
 
 MAX_SHEETS = 255  # sheets in one workbook (a report has about ten)
 MAX_NAMES = 10_000  # defined names in one workbook (the template has about a hundred)
+CACHED_PART = 256 * 1024  # bytes of a part whose parse is remembered across workbooks (keyed by its bytes)
 XML_CACHE = 4_000_000  # characters of sheet XML one Book keeps for further reads
 MAX_DIGITS = 300  # digits of one number (a double has at most 309: more is no Excel number)
 
@@ -250,9 +251,10 @@ class Book:
         parsed = _STRUCTURES.get(key)
         if parsed is None:  # workbooks from one template share these parts byte for byte
             parsed = _structure(_text(wb, "xl/workbook.xml"), _text(rels, "xl/_rels/workbook.xml.rels"))
-            if len(_STRUCTURES) > 256:
-                _STRUCTURES.clear()
-            _STRUCTURES[key] = parsed
+            if len(wb) + len(rels) <= CACHED_PART:  # the cache holds a template's parts, not a crafted giant
+                if len(_STRUCTURES) > 256:
+                    _STRUCTURES.clear()
+                _STRUCTURES[key] = parsed
         names, states, paths, defined = parsed
         self.sheet_names: list[str] = list(names)
         self.states: dict[str, str] = dict(states)
@@ -278,18 +280,25 @@ class Book:
             if hit is None:  # workbooks from one template share the part byte for byte
                 from .dates import date_styles
                 hit = date_styles(_text(data, "xl/styles.xml")) if data else frozenset()
-                if len(_DATE_STYLES) > 64:
-                    _DATE_STYLES.clear()
-                    _DATE_TEXTS.clear()
-                _DATE_STYLES[data] = hit
+                if len(data) <= CACHED_PART:
+                    if len(_DATE_STYLES) > 64:
+                        _DATE_STYLES.clear()
+                        _DATE_TEXTS.clear()
+                    _DATE_STYLES[data] = hit
             self._dates = hit
         return self._dates
 
     @property
     def date_style_texts(self) -> frozenset[str]:
         """:attr:`date_styles` as the text of an ``s="…"`` attribute."""
-        return _DATE_TEXTS.get(self.date_styles) or _DATE_TEXTS.setdefault(
-            self.date_styles, frozenset(str(i) for i in self.date_styles))
+        styles = self.date_styles
+        hit = _DATE_TEXTS.get(styles)
+        if hit is None:
+            hit = frozenset(str(i) for i in styles)
+            if len(_DATE_TEXTS) > 64:
+                _DATE_TEXTS.clear()
+            _DATE_TEXTS[styles] = hit
+        return hit
 
     @property
     def strings(self) -> list[str]:

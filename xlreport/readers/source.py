@@ -155,8 +155,8 @@ def _a1_grid(r1: int, c1: int, r2: int, c2: int) -> tuple[tuple[str, ...], ...]:
     if hit is None:
         letters = [col_letter(c) for c in range(c1, c2 + 1)]
         hit = tuple(tuple(letter + str(r) for letter in letters) for r in range(r1, r2 + 1))
-        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
-            if len(_A1_GRIDS) > 1024:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 2_000:  # a template's blocks (memory stays a few MB)
+            if len(_A1_GRIDS) > 64:
                 _A1_GRIDS.clear()
             _A1_GRIDS[k] = hit
     return hit
