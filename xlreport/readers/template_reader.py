@@ -52,6 +52,7 @@ RESULT_SHEET = "校验结果"  # the sheet the ribbon button writes its findings
 RESULT_TITLE = "校验结果："  # ... and the first cell of such a sheet begins with this
 CHECK_RESULT_SHEETS = {"检查结果", "问题清单"}  # the sheets of ``xlreport check --out x.xlsx``
 META_ROWS = 40  # rows of the hidden sheet read (key, value)
+FIELD_BOX = 2_000  # cells of the box around the agency, year and text fields read in one go
 
 
 @dataclass
@@ -374,6 +375,11 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
         here = {k: w for k, w in wanted.items() if w[0] == sheet}
         r1, r2 = min(w[1] for w in here.values()), max(w[1] for w in here.values())
         c1, c2 = min(w[2] for w in here.values()), max(w[2] for w in here.values())
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > FIELD_BOX:  # names moved far apart: one cell at a time
+            for k, (_, r, c) in here.items():
+                v = source.read(sheet, r, c, r, c)[0][0][0]
+                got[k] = v if k == "published" else _date_as_text(v)
+            continue
         rows = source.read(sheet, r1, c1, r2, c2)
         for k, (_, r, c) in here.items():
             v = rows[r - r1][c - c1][0]
