@@ -76,8 +76,6 @@ def test_a_date_in_a_hand_made_workbook_is_invalid(tmp_path):
     assert f.cells[0].key == "t3.new.natural" and "2025年3月1日（日期，不是数字）" in f.message
 
 
-@pytest.mark.xfail(strict=True, reason="template reader reads <v>45717</v> without its style: fix with "
-                                       "readers.dates.date_styles/style_index in template_reader (owner: reader)")
 def test_a_date_in_a_template_count_cell_is_invalid(tmp_path):
     data, p = _dated_template()
     path = tmp_path / "t.xlsx"
@@ -86,8 +84,24 @@ def test_a_date_in_a_template_count_cell_is_invalid(tmp_path):
     assert report.values["t3.new.natural"] != 45717
     f = next(f for f in findings if f.rule == "value.invalid")
     assert f.cells[0].key == "t3.new.natural" and f.cells[0].address == p.address
+    assert "2025年3月1日（日期，不是数字）" in f.message
 
 
 def test_every_reader_words_a_date_alike():
     from xlreport.values import normalize
     assert normalize(serial_date(45717)) == normalize(dt.date(2025, 3, 1)) == normalize(dt.datetime(2025, 3, 1))
+
+
+@pytest.mark.parametrize("piece", ['<numFmt numFmtId="1" ', "<cellXfs>", '<xf numFmtId="14" ',
+                                   '<numFmt numFmtId="200" formatCode="' + "[" * 20 + '"/>'])
+def test_a_crafted_styles_part_is_read_in_linear_time(tmp_path, piece):
+    """The styles part is read for every template (its date styles): a piece repeated over 300 KB
+    (an unclosed tag, a format code of brackets) is read in linear time, and the template with it
+    still gets its ordinary verdict."""
+    from test_hostile import assert_finishes, edited, folder_with
+    data = edited("xl/styles.xml", lambda t: t.replace("</numFmts>", "</numFmts>" + piece * (300_000 // len(piece)))
+                  if "</numFmts>" in t else t.replace("<cellXfs", piece * (300_000 // len(piece)) + "<cellXfs", 1))
+    assert_finishes(folder_with(tmp_path, "样式.xlsx", data), tmp_path, "样式.xlsx")
+    from xlreport.readers.dates import date_styles
+    assert 7 in date_styles(zipfile.ZipFile(tmp_path / "收到的报告" / "样式.xlsx").read("xl/styles.xml").decode()) \
+        or piece.startswith(("<cellXfs", "<xf"))  # the crafted tags come before the template's own

@@ -1,6 +1,7 @@
 """Readers: the official-shape grid reader, the template reader, the guard against bad input."""
 from __future__ import annotations
 
+import datetime as dt
 
 import pytest
 
@@ -226,6 +227,7 @@ SOURCE_FIXTURES = {  # fixture -> the sources that read it (template: fast reade
     "unprotected": ("ooxml", "openpyxl", "remote"), "total_typed": ("ooxml", "openpyxl", "remote"),
     "as_text": ("ooxml", "openpyxl", "remote"), "moved": ("ooxml", "openpyxl", "remote"),
     "hand_made": ("calamine", "openpyxl", "remote"),
+    "dated": ("ooxml", "openpyxl", "remote"),  # a count cell shown as a date (xlwings' clients send dates)
 }
 UNSEEN_BY_REMOTE = {"workbook.formula_overwritten", "workbook.unprotected"}  # no formulas, no protection in its JSON
 
@@ -262,6 +264,11 @@ def _fixture_bytes(name: str) -> bytes:
             c = _cell(wb, fmt, first_input.key)
             c.value, c.data_type = "7", "s"
         return _damage(data, text)
+    if name == "dated":  # Excel turned "3-1" typed into a count cell into 3月1日 (serial 45717)
+        def date(wb):
+            c = _cell(wb, fmt, first_input.key)
+            c.value, c.number_format = dt.datetime(2025, 3, 1), "m月d日"
+        return _damage(data, date)
     if name == "moved":
         def move(wb):
             ws = wb["表三"]
@@ -337,6 +344,8 @@ def test_every_source_gives_the_same_findings(source_files, name):
                      "as_text": "workbook.number_as_text"}.get(name)
     if expected_rule:  # the damage is seen (by every source that can see it)
         assert expected_rule in rules
+    if name == "dated":  # a date, worded as one, whichever source read it
+        assert any(r == "value.invalid" and "2025年3月1日（日期，不是数字）" in m for r, m in seen[first]["findings"])
     if name.startswith("filled") or name == "hand_made":
         assert not any(r.startswith("workbook.") for r in rules)
     if name == "moved":

@@ -18,10 +18,12 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # PolyForm Noncom
 
 
 def _plain(v):
+    """A date as xlwings' clients send it (ISO 8601 in UTC with milliseconds and "Z"; the remote
+    engine turns that back into a datetime)."""
     if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
+        return v.isoformat(timespec="milliseconds") + "Z"
     if isinstance(v, dt.date):
-        return v.isoformat()
+        return dt.datetime(v.year, v.month, v.day).isoformat(timespec="milliseconds") + "Z"
     return v
 
 

@@ -27,20 +27,24 @@ __all__ = ["BUILTIN_DATE_FORMATS", "is_date_format", "date_styles", "style_index
 BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 
 _QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.')
-_BRACKETS = re.compile(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", re.I)
+_BRACKETS = re.compile(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\[\]]*\]", re.I)  # [^\[\]]: linear
 _DATE_PART = re.compile(r"[dmyhsegb]|aaa|上午|下午", re.I)
-_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId=\"(\d+)\"[^>]*?\bformatCode=\"([^\"]*)\"|"
-                     r"<(?:\w+:)?numFmt\b[^>]*?\bformatCode=\"([^\"]*)\"[^>]*?\bnumFmtId=\"(\d+)\"")
-_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*)")
-_NUMFMT_ID = re.compile(r"\bnumFmtId=\"(\d+)\"")
-_S_ATTR = re.compile(r"\bs=\"(\d+)\"")
+# Linear-time patterns (as in ``ooxml``): a tag's attributes are ``[^<>]*`` and are split by one
+# attribute pattern, and the <cellXfs> block is found by its start and end tags, so a crafted
+# styles part cannot make the scan quadratic.
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^<>]*)>")
+_CELLXFS_START = re.compile(r"<(?:\w+:)?cellXfs\b[^<>]*>")
+_CELLXFS_END = re.compile(r"</(?:\w+:)?cellXfs>")
+_XF = re.compile(r"<(?:\w+:)?xf\b([^<>]*)")
+_ATTR = re.compile(r'(?<![\w:])([\w:]+)="([^"<]*)"')
+_S_ATTR = re.compile(r"\bs=\"(\d{1,9})\"")
+MAX_CODE = 255  # characters of a number format code (Excel's limit)
 
 
 def is_date_format(code: str) -> bool:
     """Whether a number format code shows a date or time ("m月d日", "yyyy/m/d", "[$-804]aaaa",
     "h:mm"); not "0", "#,##0", "0.00_);(0.00)", "General", "@", "0件" nor "[红色]0"."""
-    if not code:
+    if not code or len(code) > MAX_CODE * 6:  # longer even with entities: no format Excel wrote
         return False
     section = unescape(code).split(";")[0]
     section = _BRACKETS.sub("", _QUOTED.sub("", section))
@@ -51,17 +55,21 @@ def is_date_format(code: str) -> bool:
 
 def date_styles(styles_xml: str) -> frozenset[int]:
     """The cell style indexes (``<c s="…">``) whose number format shows a date or time."""
+    styles_xml = styles_xml or ""
     custom: dict[int, str] = {}
-    for m in _NUMFMT.finditer(styles_xml or ""):
-        fid, code = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        custom[int(fid)] = code
-    block = _CELLXFS.search(styles_xml or "")
-    if block is None:
+    for m in _NUMFMT.finditer(styles_xml):
+        a = dict(_ATTR.findall(m.group(1)))
+        if a.get("numFmtId", "").isdigit() and len(a["numFmtId"]) < 10:
+            custom[int(a["numFmtId"])] = a.get("formatCode", "")
+    start = _CELLXFS_START.search(styles_xml)
+    if start is None:
         return frozenset()
+    end = _CELLXFS_END.search(styles_xml, start.end())
+    block = styles_xml[start.end():end.start() if end else len(styles_xml)]
     out = set()
-    for i, xf in enumerate(_XF.finditer(block.group(1))):
-        fm = _NUMFMT_ID.search(xf.group(1))
-        fid = int(fm.group(1)) if fm else 0
+    for i, xf in enumerate(_XF.finditer(block)):
+        fid = dict(_ATTR.findall(xf.group(1))).get("numFmtId", "0")
+        fid = int(fid) if fid.isdigit() and len(fid) < 10 else 0
         if fid in custom:
             if is_date_format(custom[fid]):
                 out.add(i)

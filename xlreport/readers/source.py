@@ -36,6 +36,8 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..layout import col_letter
 from ..values import Invalid
+from .dates import serial_date
+from .ooxml import parse_number as _number
 
 MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workbook
 
@@ -43,7 +45,8 @@ MAX_GRID = (3000, 200)  # rows, columns read from one sheet of a hand-made workb
 class Cell(NamedTuple):
     """One cell as a source reads it (a plain 3-tuple in the same order will do)."""
 
-    value: object  # str, int/float, bool, Invalid (an error value), None (blank)
+    value: object  # str, int/float, bool, Invalid (an error value), None (blank), a date or time (a cell
+    # shown as a date: Excel turned "3-1" typed into a count cell into 3月1日)
     text: bool  # stored as text (a string constant, or a formula's text result)
     formula: bool | None  # the cell holds a formula; None: the source cannot tell
 
@@ -71,15 +74,6 @@ class CellSource(Protocol):
         the source reads them (a date stays a date: the hand-made reader words it as one)."""
 
 
-def _plain(v):
-    """A template cell's value as every source gives it: a date as ISO text."""
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
-
-
 def _cut(rows: list[list]) -> list[list]:
     rows = rows[:MAX_GRID[0]]
     return [list(r[:MAX_GRID[1]]) for r in rows]
@@ -92,7 +86,7 @@ class OoxmlSource:
 
     def __init__(self, book, name: str = ""):
         self.book, self.name = book, name
-        self._sheets: dict = {}
+        self._dated: dict[str, frozenset[str]] = {}
 
     def sheet_names(self) -> list[str]:
         return list(self.book.sheet_names)
@@ -100,36 +94,95 @@ class OoxmlSource:
     def defined_names(self) -> dict[str, str]:
         return dict(self.book.names)
 
-    def _sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.book.sheet(name)
-        return self._sheets[name]
-
     def protected(self, sheet: str) -> bool | None:
-        sh = self._sheet(sheet)
-        return None if sh is None else bool(sh.protected)
+        return self.book.protected(sheet)
 
     def read(self, sheet, r1, c1, r2, c2):
-        sh = self._sheet(sheet)
-        if sh is None:
+        book = self.book
+        raw = book.raw_cells(sheet, rows=(r1, r2))  # only these rows are parsed (the XML is kept)
+        if raw is None:
             return [[BLANK] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
-        letters = [col_letter(c) for c in range(c1, c2 + 1)]
+        dated = self._dated.get(sheet)
+        if dated is None:  # the date styles this sheet uses (most sheets use none: no cell is looked at)
+            dated = book.date_style_texts
+            if len(dated) <= 64:
+                xml = book.sheet_xml(sheet) or ""
+                dated = frozenset(d for d in dated if f' s="{d}"' in xml)
+            self._dated[sheet] = dated
         out = []
-        for r in range(r1, r2 + 1):
+        for keys in _a1_grid(r1, c1, r2, c2):
             row = []
-            tail = str(r)
-            for letter in letters:
-                xc = sh.get_a1(letter + tail)
-                if xc is None:
+            for a1 in keys:
+                item = raw.get(a1)
+                if item is None:
                     row.append(BLANK)
                     continue
-                t = xc.type
-                row.append((Invalid(str(xc.value)) if t == "e" else xc.value, t == "s", xc.formula is not None))
+                cell = _DECODED.get(item)
+                if cell is None:
+                    attrs, inner = item
+                    cell = _decode(book, attrs, inner)
+                    if len(inner) <= 200 and 't="s"' not in attrs:  # not the book's shared string: the same anywhere
+                        if len(_DECODED) >= 20_000:
+                            _DECODED.clear()
+                        _DECODED[item] = cell
+                elif not dated:
+                    row.append(cell)
+                    continue
+                attrs = item[0]
+                value = cell[0]
+                if dated and value is not None and (at := attrs.find(' s="')) >= 0 and type(value) in (int, float) \
+                        and attrs[at + 4:attrs.find('"', at + 4)] in dated:
+                    try:  # a date-formatted number shows a date (Excel turned "3-1" into 3月1日)
+                        cell = serial_date(value, book.date1904), False, cell[2]
+                    except (OverflowError, ValueError):
+                        pass  # no date Python can hold: the number stays
+                row.append(cell)
             out.append(row)
         return out
 
     def grid(self, sheet: str) -> list[list]:
         return _cut(self.book.grid(sheet))
+
+
+_A1_GRIDS: dict = {}
+
+
+def _a1_grid(r1: int, c1: int, r2: int, c2: int) -> tuple[tuple[str, ...], ...]:
+    """The A1 references of a rectangle, by rows (cached: workbooks of one template are read at
+    the same rectangles)."""
+    k = (r1, c1, r2, c2)
+    hit = _A1_GRIDS.get(k)
+    if hit is None:
+        letters = [col_letter(c) for c in range(c1, c2 + 1)]
+        hit = tuple(tuple(letter + str(r) for letter in letters) for r in range(r1, r2 + 1))
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 2_000:  # a template's blocks (memory stays a few MB)
+            if len(_A1_GRIDS) > 64:
+                _A1_GRIDS.clear()
+            _A1_GRIDS[k] = hit
+    return hit
+
+
+def _cached_number(rest: str) -> bool:
+    """Whether what follows a formula's ``</f>`` is its cached number (or no result)."""
+    return rest in ("", "<v></v>", "<v/>") or (rest[:3] == "<v>" and rest[-4:] == "</v>" and "<" not in rest[3:-4])
+
+
+_DECODED: dict = {}  # (attributes, inner XML) -> cell: short cells, which workbooks of one template repeat
+
+
+def _decode(book, attrs: str, inner: str) -> tuple:
+    """One cell of :meth:`Book.raw_cells` as (value, stored as text, has formula): numbers and a
+    formula's cached number directly, anything else through the book's general decoder."""
+    if not inner:  # an empty constant cell
+        return BLANK
+    number = "t=" not in attrs or 't="n"' in attrs
+    if number and inner[:3] == "<v>" and inner[-4:] == "</v>" and "<" not in inner[3:-4]:
+        return (_number(inner[3:-4]) if len(inner) > 7 else None), False, False  # a typed number
+    if number and inner[:3] == "<f>" and (end := inner.find("</f>")) > 0 and _cached_number(rest := inner[end + 4:]):
+        return (_number(rest[3:-4]) if len(rest) > 7 else None), False, True  # a formula's number
+    xc = book.decode(attrs, inner)
+    t = xc.type
+    return (Invalid(str(xc.value)) if t == "e" else xc.value), t == "s", xc.formula is not None
 
 
 # -- python-calamine ----------------------------------------------------------------------------
@@ -201,7 +254,7 @@ class OpenpyxlSource:
                     value = Invalid(str(value))
                 elif value == "" and not formula:
                     value = None
-                row.append(Cell(_plain(value), isinstance(value, str), formula))
+                row.append(Cell(value, isinstance(value, str), formula))
             out.append(row)
         return out
 
@@ -281,7 +334,6 @@ class XlwingsSource:
             for j, v in enumerate(row):
                 formula = None if formulas is None else (isinstance(formulas[i][j], str)
                                                          and formulas[i][j].startswith("="))
-                v = _plain(v)
                 if v == "" and not formula:
                     v = None
                 cells.append(Cell(v, isinstance(v, str), formula))

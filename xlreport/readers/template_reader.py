@@ -52,6 +52,7 @@ RESULT_SHEET = "校验结果"  # the sheet the ribbon button writes its findings
 RESULT_TITLE = "校验结果："  # ... and the first cell of such a sheet begins with this
 CHECK_RESULT_SHEETS = {"检查结果", "问题清单"}  # the sheets of ``xlreport check --out x.xlsx``
 META_ROWS = 40  # rows of the hidden sheet read (key, value)
+FIELD_BOX = 2_000  # cells of the box around the agency, year and text fields read in one go
 
 
 @dataclass
@@ -215,10 +216,25 @@ def read_meta(source: CellSource) -> dict:
     return out
 
 
+_REFS: dict = {}
+
+
+def _ref(text):
+    """``layout.parse_ref``, remembered for the short texts every workbook of a template repeats."""
+    hit = _REFS.get(text, _REFS)
+    if hit is _REFS:
+        hit = parse_ref(text)
+        if text is None or len(text) <= 256:
+            if len(_REFS) > 4096:
+                _REFS.clear()
+            _REFS[text] = hit
+    return hit
+
+
 def format_by_block_height(names: dict[str, str]) -> Format | None:
     """The format whose 表三 block is as tall as the workbook's ``T3_main`` (the 2019 表三 has
     two rows fewer): how a template that lost its hidden sheet is recognised."""
-    rng = parse_ref(names.get("T3_main"))
+    rng = _ref(names.get("T3_main"))
     if rng is None:
         return None
     for fmt in FORMATS.values():
@@ -255,7 +271,7 @@ def _places(fmt: Format, names: dict[str, str], sheets: set[str]):
         for block in table.blocks:
             name = block_name(table, block)
             home = lay.names[name]
-            rng = parse_ref(names.get(name))
+            rng = _ref(names.get(name))
             if rng is not None and rng[0] in sheets:
                 sheet, dr, dc = rng[0], rng[1] - home[1], rng[2] - home[2]
                 if (sheet, dr, dc) != (home[0], 0, 0) or rng[3] - rng[1] != home[3] - home[1] \
@@ -310,23 +326,36 @@ def _read_blocks(source: CellSource, report: Report, blocks: dict) -> _Blocks:
     """Every cell of every block (one read per block) into ``report``."""
     seen = _Blocks()
     values, locations = report.values, report.locations
+    formulas_known = True
     for name, (table, block, (sheet, r1, c1, r2, c2)) in blocks.items():
         rows = source.read(sheet, r1, c1, r2, c2)
+        width = c2 - c1 + 1
+        flat = [cell for row in rows for cell in (row if len(row) == width else (list(row) + [BLANK] * width)[:width])]
+        size = len(flat)
         for key, is_input, tid, label, i, j, address in _block_plan(report.format, name, table, block,
                                                                      (sheet, r1, c1)):
             locations[key] = address
-            value, text, formula = rows[i][j] if i < len(rows) and j < len(rows[i]) else BLANK
-            v = value if isinstance(value, Invalid) else normalize(value)
+            k = i * width + j
+            value, text, formula = flat[k] if k < size else BLANK
+            if value is None:
+                v = None
+            elif type(value) is int:  # the common case: a typed count
+                v = Decimal(value)
+            elif isinstance(value, Invalid):
+                v = value
+            else:
+                v = normalize(value)
             values[key] = v
             if formula is None:
-                seen.formulas_known = False
+                formulas_known = False
             if is_input:
-                if text and isinstance(value, str) and value.strip() and is_number(v):
+                if text and v.__class__ is Decimal and isinstance(value, str) and value.strip():
                     seen.as_text[tid].append(CellRef(key, label, address))
             elif formula is False:
                 seen.overwritten[tid].append(CellRef(key, label, address))
             elif formula and value is None:
                 seen.uncached.append(key)
+    seen.formulas_known = formulas_known
     return seen
 
 
@@ -335,7 +364,7 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
     lay = layout(report.format)
     wanted = {}
     for key in ("agency", "year", "published", *(s.id for s in report.format.sections)):
-        rng = parse_ref(names.get(field_name(key, report.format) or ""))
+        rng = _ref(names.get(field_name(key, report.format) or ""))
         p = lay.places.get(key)
         if rng is not None and rng[0] in sheets:
             wanted[key] = rng[:3]
@@ -346,9 +375,15 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
         here = {k: w for k, w in wanted.items() if w[0] == sheet}
         r1, r2 = min(w[1] for w in here.values()), max(w[1] for w in here.values())
         c1, c2 = min(w[2] for w in here.values()), max(w[2] for w in here.values())
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > FIELD_BOX:  # names moved far apart: one cell at a time
+            for k, (_, r, c) in here.items():
+                v = source.read(sheet, r, c, r, c)[0][0][0]
+                got[k] = v if k == "published" else _date_as_text(v)
+            continue
         rows = source.read(sheet, r1, c1, r2, c2)
         for k, (_, r, c) in here.items():
-            got[k] = rows[r - r1][c - c1][0]
+            v = rows[r - r1][c - c1][0]
+            got[k] = v if k == "published" else _date_as_text(v)
     agency = got.get("agency")
     agency = agency if agency not in (None, "") else meta.get("agency")
     report.agency = str(agency).strip() if agency not in (None, "") else None
@@ -363,6 +398,15 @@ def _read_fields(source: CellSource, report: Report, meta: dict, names: dict[str
             report.texts[s.id] = None if t in (None, "") else str(t)
             sheet, r, c = wanted[s.id]
             report.locations[s.id] = f"{sheet}!{col_letter(c)}{r}"
+
+
+def _date_as_text(v):
+    """A date in a text field (agency, year, a section) as ISO text, the same from every source."""
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return v
 
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
@@ -395,7 +439,7 @@ def _protection(source: CellSource, blocks: dict, sheets: set[str]) -> list[str]
 
 
 def _integrity(read: WorkbookRead, seen: _Blocks, gone: dict[str, str]) -> list[Finding]:
-    order = {k: i for i, k in enumerate(read.fmt.cells)}
+    order = {k: i for i, k in enumerate(read.fmt.cells)} if seen.overwritten or seen.as_text else {}
     out = [RULES["workbook.sheet_missing"].finding(table=tid, sheet=sheet) for tid, sheet in gone.items()]
     if read.unprotected:
         out.append(RULES["workbook.unprotected"].finding(sheets="、".join(f"“{s}”" for s in read.unprotected)))
