@@ -33,7 +33,8 @@ from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
 from ..values import BLANK_TOKENS, normalize
-from .text import GRID_SEP, canon, compact, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
+from .text import (GRID_SEP, canon, compact, heading_pattern, is_footer, normalize_lines, numbering, prefix_distance,
+                   print_margin, rewrap, short_form, spaced_cjk, unspace_cjk)
 
 MAX_CANDIDATES = 4000
 MAX_NODES = 200_000  # search budget for splitting one row's digits
@@ -1046,8 +1047,10 @@ class _At:
         return self.pos
 
 
-def parse_text(text: str, *, source: str | None = None, year_hint: int | None = None) -> Parsed:
-    """Parse a report's text (from ``extract``) into a Report and the parse findings."""
+def parse_text(text: str, *, source: str | None = None, year_hint: int | None = None,
+               kind: str | None = None) -> Parsed:
+    """Parse a report's text (from ``extract``) into a Report and the parse findings; ``kind``:
+    the document kind the text came from (``extract.Document.kind``; None: plain text)."""
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta_line = ""
     if raw_lines and _SOURCE.match(raw_lines[0].strip()):
@@ -1105,12 +1108,25 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     # text sections, cut from the text as published (full-width punctuation kept)
     raw = "\n".join("" if is_footer(l) else l for l in raw_lines)
     raw_heads = _headings(raw)
-    texts = {}
+    spans = {}
     for key in ("s1", "s5", "s6"):
         span = raw_heads.get(key)
         if span is None and key == "s1" and "二" in raw_heads:
             span = (0, raw_heads["二"][2])
-        texts[key] = None if span is None else _clean_text(raw[span[0]:span[1]])
+        if span is not None:
+            spans[key] = span
+    printed = kind not in ("html", "docx")  # HTML and Word mark paragraphs; a PDF's text only wraps lines
+    margin = print_margin(_prose(raw, raw_heads)) if printed else None
+    spaced = printed and spaced_cjk("\n".join(raw[a:b] for a, b, *_ in spans.values()))
+    texts = {}
+    for key, (a, b, *_) in spans.items():
+        lines = raw[a:b].split("\n")
+        if b == len(raw):  # the last section: the 落款 (agency, date) below it is no part of its text
+            lines = _without_signature(lines)
+        text = _clean_text("\n".join(rewrap(lines, margin)))
+        texts[key] = unspace_cjk(text) if spaced else text
+    for key in ("s1", "s5", "s6"):
+        texts.setdefault(key, None)
     for k, v in texts.items():
         if v is None and k == "s6":
             report.texts[k] = None  # known to be absent: 六 says nothing
@@ -1150,6 +1166,37 @@ def _headings(full: str) -> dict[str, tuple[int, int, int]]:
         nxt = [s for s in starts if s > m.start()]
         out[key] = (m.end(), min(nxt) if nxt else len(full), m.start())
     return out
+
+
+def _prose(raw: str, heads: dict) -> list[str]:
+    """The lines of running text (the opening, 一, 五, 六), without the table regions between."""
+    lines = raw.split("\n")
+    if "二" not in heads:
+        return [l for l in lines if GRID_SEP not in l]
+    tables_end = heads["s5"][2] if "s5" in heads else heads["s6"][2] if "s6" in heads else len(raw)
+    return raw[:heads["二"][2]].split("\n") + raw[tables_end:].split("\n")
+
+
+MAX_SIGNATURE_LINES = 4
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    """A last section's lines without the signature block printed below it: agency and date, each
+    on a line of its own or together, and the blank lines around them."""
+    out = list(lines)
+    taken = 0
+    while out and taken <= MAX_SIGNATURE_LINES:
+        line = out[-1]
+        if not line.strip():
+            out.pop()
+            continue
+        c = canon(_cn_dates(line))
+        rest = _DATE.sub("", c)
+        if not ((rest != c and rest == "") or _agency_like(rest)):
+            break
+        out.pop()
+        taken += 1
+    return out if taken else list(lines)
 
 
 def _clean_text(text: str) -> str:
