@@ -468,6 +468,7 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     last_row: list | None = None  # the last row of the last table read, and where it was written
     last_at: tuple | None = None
+    model = None  # the columns of an unruled table, kept for its rows on the next page
     with pdfplumber.open(str(path)) as pdf:
         for i in pages:
             if i >= len(pdf.pages):
@@ -479,7 +480,11 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
             tables = [t for t in tables if t.rows]
             if not tables:
                 last_row = None
+                text, model = unruled_page(page, model)  # model: (columns, header lines) going on
+                if text is not None:
+                    out[i] = text
                 continue
+            model = None
             items = []  # (top, kind, content)
             boxes = [t.bbox for t in tables]
 
@@ -519,6 +524,258 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
                     last_at = (i, len(lines) - 1)
             out[i] = "\n".join(lines)
     return out
+
+
+# -- PDF tables without grid lines: cells by x-position ---------------------------------------------
+
+BLANK_CELL = "-"  # a blank cell placed by position, as the parser reads a printed dash
+_LINE_GAP = 3.0  # words whose tops differ by less are on one printed line (points)
+
+
+def _lines_of(words: list) -> list[list]:
+    lines: list[list] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(w["top"] - lines[-1][0]["top"]) < _LINE_GAP:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+NUMBER_GAP = 0.8  # points between two digits of one number at most (a number's glyphs abut)
+
+
+def _split_numbers(words: list) -> list:
+    """Words with numbers that two cells printed side by side ran together ("22" and "5253.168" of
+    two right-aligned cells read as one word) cut where their glyphs part."""
+    out = []
+    for w in words:
+        chars = w.get("chars") or []
+        if not _PDF_NUMBER.fullmatch(w["text"]) or len(chars) < 2:
+            out.append(w)
+            continue
+        piece = [chars[0]]
+        for c in chars[1:] + [None]:
+            if c is not None and c["x0"] - piece[-1]["x1"] <= NUMBER_GAP:
+                piece.append(c)
+                continue
+            out.append({**w, "text": "".join(p["text"] for p in piece), "x0": piece[0]["x0"], "x1": piece[-1]["x1"]})
+            if c is not None:
+                piece = [c]
+    return out
+
+
+def _column_model(header: list[list]) -> list | None:
+    """The columns of an unruled table from its header lines: each official column label found as
+    words stacked in one column ("商业" over "企业"), as ``(x0, x1)``, left to right; None when
+    none is found."""
+    from .text import canon
+
+    labels = _column_labels()
+    found = []
+    used = set()
+    for li, line in enumerate(header):
+        for w in line:
+            if id(w) in used:
+                continue
+            text, x0, x1, parts, at = canon(w["text"]), w["x0"], w["x1"], [w], li
+            while text not in labels and any(l.startswith(text) for l in labels):
+                below, nxt = [], at + 1
+                while not below and nxt < len(header) and header[nxt][0]["top"] - parts[-1]["bottom"] < 3 * _LINE_GAP:
+                    below = [v for v in header[nxt] if v["x0"] < x1 and v["x1"] > x0 and id(v) not in used]
+                    nxt += 1
+                if len(below) != 1:
+                    break
+                v = below[0]
+                text, x0, x1, at = text + canon(v["text"]), min(x0, v["x0"]), max(x1, v["x1"]), nxt - 1
+                parts.append(v)
+            if text in labels:
+                found.append((x0, x1))
+                used.update(id(v) for v in parts)
+    found.sort()
+    if not found or any(a[1] > b[0] for a, b in zip(found, found[1:])):
+        return None
+    return found
+
+
+HEADER_ALIGNMENTS = ("left", "centre")
+_SLACK = 2.0  # points a number may reach over its cell's edge
+
+
+def _cells(model: list, how: str) -> list[tuple[float, float]]:
+    """Each column's cell ``(x0, x1)`` as the header labels imply it: labels set at their cell's left
+    (a sheet printed; Word's default) make a cell run from its label's start to the next label's;
+    centred labels make the boundaries fall halfway between the labels' centres."""
+    if how == "left":
+        edges = [a[0] for a in model] + [float("inf")]
+        return [(edges[j] - _SLACK, edges[j + 1] + _SLACK) for j in range(len(model))]
+    mids = [(a[0] + a[1]) / 2 for a in model]
+    steps = [b - a for a, b in zip(mids, mids[1:])] or [model[0][1] - model[0][0] + 40]
+    edges = [mids[0] - steps[0] / 2] + [(a + b) / 2 for a, b in zip(mids, mids[1:])] + [mids[-1] + steps[-1] / 2]
+    return [(edges[j] - _SLACK, edges[j + 1] + _SLACK) for j in range(len(model))]
+
+
+def _column_of(w: dict, cells: list) -> int | None:
+    inside = [j for j, (lo, hi) in enumerate(cells) if lo <= w["x0"] and w["x1"] <= hi]
+    return inside[0] if len(inside) == 1 else None
+
+
+def _alignment(model: list, words: list) -> str:
+    """How the header labels sit in their cells, decided by the numbers: the reading under which
+    more numbers lie wholly inside one cell (left-set labels when both fit as well)."""
+    fits = {how: sum(_column_of(w, _cells(model, how)) is not None for w in words) for how in HEADER_ALIGNMENTS}
+    return max(HEADER_ALIGNMENTS, key=lambda h: (fits[h], h == "left"))
+
+
+def _place(label: list, words: list, model: list, how: str) -> list | None:
+    """The number words of one printed table row in their columns (strings, None for a blank cell);
+    None when a number is not wholly inside one column's cell (the row is then left as printed and
+    its cells are read as uncertain, never dropped)."""
+    cells = _cells(model, how)
+    out: list = [None] * len(model)
+    for w in words:
+        j = _column_of(w, cells) if _PDF_NUMBER.fullmatch(w["text"]) else None
+        if j is None or out[j] is not None:
+            return None
+        out[j] = w["text"]
+    if label and words and max(v["x1"] for v in label) > min(v["x0"] for v in words):
+        return None
+    return out
+
+
+def _row_start(label: list) -> bool:
+    """A line of label text that begins an official row ("二、上年结转政府信息公开" of
+    "二、上年结转政府信息公开申请数量"; "1.属于" after "（三）"), not a wrapped label's rest."""
+    from .text import canon
+
+    if not label:
+        return False
+    last = canon(label[-1]["text"])
+    return (len(last) >= 2 and last not in _column_labels()
+            and any(l.startswith(last) for l in _row_labels()))
+
+
+def _row_labels() -> frozenset:
+    from ..formats import FORMATS
+    from .text import canon
+
+    return frozenset(canon(r.label) for fmt in FORMATS.values() for t in fmt.tables for b in t.blocks for r in b.rows)
+
+
+def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
+    """A page whose table has no grid lines, as text: each table row one line holding its label
+    and one token per column (numbers placed by their x-position under the header's column labels,
+    blank cells as ``BLANK_CELL``); a line that cannot be placed is left as printed (its cells are
+    then read as uncertain).  ``model``: ``(columns, header lines)`` of a table going on from the page
+    before.  Returns the text (None when the page holds no such table) and ``(columns, header lines)``
+    at its end."""
+    from .text import canon
+
+    starts, corners = _table_starts()
+    lines = _lines_of(_split_numbers(page.extract_words(x_tolerance=1.5, keep_blank_chars=False,
+                                                        return_chars=True)))
+    columns, header = model or (None, [])
+    entries: list = []  # [text] or [text, columns, label words, number words, continuation words, top]
+    recent: list = []  # lines since the last table row
+    for line in lines:
+        if entries and len(entries[-1]) > 1:
+            recent = []
+        recent.append(line)
+        text = " ".join(w["text"] for w in line)
+        c = canon(text)
+        cut = None if columns is None else columns[0][0] - 4
+        numbers = [w for w in line if _PDF_NUMBER.fullmatch(w["text"]) and (cut is None or w["x1"] > cut)]
+        if not numbers and (any(c.startswith(t) for t in starts) or re.match(r"[五六]、", c)):
+            columns, header, recent = None, [], []  # a table, a block of 二 or the text after the tables begins
+        elif not numbers and any(c.startswith(k) for k in corners):
+            columns, header, recent = None, recent, []  # a header row: the lines above it since the last row are header too
+        if numbers:
+            if columns is None and header:
+                columns = _column_model(header)
+                header = []
+            if columns is None:
+                entries.append([text])
+                continue
+            cut = columns[0][0] - 4
+            label = [w for w in line if (w["x0"] + w["x1"]) / 2 < cut]
+            inside = [w for w in line if (w["x0"] + w["x1"]) / 2 >= cut]
+            prev = entries[-1] if entries else None
+            if not label and prev is not None and len(prev) > 1 and prev[1] is columns and prev[3] \
+                    and line[0]["top"] - prev[5] < 2.5 * (line[0]["bottom"] - line[0]["top"]):
+                prev[4].extend(inside)  # the rest of a number wrapped in its cell ("293" over "2")
+                prev[0] += " " + text
+                continue
+            entries.append([text, columns, label, inside, [], line[0]["top"]])
+            continue
+        if columns is None:
+            found = _column_model(header) if header and _row_start(line) else None
+            if found is None or any((w["x0"] + w["x1"]) / 2 >= found[0][0] - 4 for w in line):
+                header.append(line)
+                entries.append([text])
+                continue
+            columns, header = found, []  # the header has ended at a row whose cells are all blank
+        label = [w for w in line if (w["x0"] + w["x1"]) / 2 < columns[0][0] - 4]
+        if len(label) == len(line) and _row_start(label):
+            entries.append([text, columns, label, [], [], line[0]["top"]])  # every cell blank
+        else:
+            entries.append([text])
+    aligns = {}
+    for e in entries:
+        if len(e) > 1:
+            aligns.setdefault(id(e[1]), (e[1], []))[1].extend(e[3])
+    aligns = {k: _alignment(m, ws) for k, (m, ws) in aligns.items()}  # evidence: this page's numbers
+    out = []
+    placed = False
+    for e in entries:
+        if len(e) == 1:
+            out.append(e[0])
+            continue
+        text, cols, label, words, more = e[:5]
+        align = aligns.get(id(cols)) or "left"
+        cells = _place(label, words, cols, align)
+        if cells is not None and more:
+            rest = _place([], more, cols, align)
+            if rest is None or any(r is not None and v is None for r, v in zip(rest, cells)):
+                cells = None
+            else:
+                cells = [v if r is None else v + r for v, r in zip(cells, rest)]
+        if cells is None:
+            out.append(text)
+            continue
+        placed = True
+        out.append(" ".join([w["text"] for w in label] + [v or BLANK_CELL for v in cells]))
+    return ("\n".join(out) if placed else None), (columns, header)
+
+
+def _table_starts() -> tuple:
+    """Canonical table titles and block corner / label texts: where an unruled table's header begins."""
+    from ..formats import FORMATS
+    from .text import canon
+
+    titles, corners = set(), set()
+    for fmt in FORMATS.values():
+        for t in fmt.tables:
+            titles.add(canon(t.title)[:6])
+            for b in t.blocks:
+                if b.label and len(canon(b.label)) >= 3:
+                    titles.add(canon(b.label))
+                if b.corner and len(canon(b.corner)) >= 3:
+                    corners.add(canon(b.corner))
+    return tuple(titles), tuple(corners)
+
+
+def _column_labels() -> frozenset:
+    from ..formats import FORMATS
+    from .text import canon
+
+    global _COLUMNS
+    if _COLUMNS is None:
+        _COLUMNS = frozenset(canon(c.label) for fmt in FORMATS.values() for t in fmt.tables
+                             for b in t.blocks for c in b.columns)
+    return _COLUMNS
+
+
+_COLUMNS = None
 
 
 def _continues(prev: list, row: list) -> bool:
