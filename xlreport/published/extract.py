@@ -478,12 +478,19 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
             page = pdf.pages[i]
             tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
             tables = [t for t in tables if t.rows]
+            carry = model[2] if model and len(model) > 2 and model[2] is not None else None
             if not tables:
                 last_row = None
-                text, model = unruled_page(page, model)  # model: (columns, header lines) going on
+                text, model = unruled_page(page, model)  # (columns, header lines, row cut by the page end)
                 if text is not None:
                     out[i] = text
+                    if model[2] is not None:
+                        model[2].append(i)  # where the row goes if the next page does not continue it
+                elif carry is not None:
+                    _flush(out, carry)
                 continue
+            if carry is not None:
+                _flush(out, carry)
             model = None
             items = []  # (top, kind, content)
             boxes = [t.bbox for t in tables]
@@ -523,7 +530,15 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
                     last_row = rows[-1]
                     last_at = (i, len(lines) - 1)
             out[i] = "\n".join(lines)
+        if model and len(model) > 2 and model[2] is not None:
+            _flush(out, model[2])
     return out
+
+
+def _flush(out: dict, carry: list) -> None:
+    """A row cut by a page end that the next page does not continue: written at the end of its page."""
+    page = carry[-1]
+    out[page] = out.get(page, "") + "\n" + _render(carry[:6], carry[6])
 
 
 # -- PDF tables without grid lines: cells by x-position ---------------------------------------------
@@ -643,6 +658,32 @@ def _place(label: list, words: list, model: list, how: str) -> list | None:
     return out
 
 
+WRAP_PITCH = 1.6  # lines of one cell are at most this many text heights apart (rows are further)
+
+
+def _under_numbers(words: list, above: list, model: list) -> bool:
+    """True when every word is a number in a column where the line above holds a number: digits
+    a narrow cell wrapped, under the number they continue."""
+    for how in HEADER_ALIGNMENTS:
+        cells = _cells(model, how)
+        cols = {_column_of(w, cells) for w in above}
+        if words and all(_PDF_NUMBER.fullmatch(w["text"]) and _column_of(w, cells) in cols - {None} for w in words):
+            return True
+    return False
+
+
+def _label_cells(words: list) -> list[str]:
+    """A row's label words, wrapped over several lines, as the text of each label column
+    (words starting within a few points of each other), left to right."""
+    cols: list[list] = []
+    for n, w in sorted(enumerate(words), key=lambda nw: nw[1]["x0"]):
+        if cols and w["x0"] - cols[-1][0][1]["x0"] <= 4:
+            cols[-1].append((n, w))
+        else:
+            cols.append([(n, w)])
+    return ["".join(w["text"] for _, w in sorted(c, key=lambda nw: nw[0])) for c in cols]  # in reading order
+
+
 def _row_start(label: list) -> bool:
     """A line of label text that begins an official row ("二、上年结转政府信息公开" of
     "二、上年结转政府信息公开申请数量"; "1.属于" after "（三）"), not a wrapped label's rest."""
@@ -674,8 +715,11 @@ def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
     starts, corners = _table_starts()
     lines = _lines_of(_split_numbers(page.extract_words(x_tolerance=1.5, keep_blank_chars=False,
                                                         return_chars=True)))
-    columns, header = model or (None, [])
-    entries: list = []  # [text] or [text, columns, label words, number words, continuation words, top]
+    columns, header, carry = (tuple(model) + (None,))[:3] if model else (None, [], None)
+    entries: list = []  # [text] or [text, columns, label words, number words, continuation words, top(, alignment)]
+    if carry is not None:  # the row the page before ended in: this page's first lines may continue it
+        entries.append(carry[:7])
+        entries[0][5] = float("-inf")
     recent: list = []  # lines since the last table row
     for line in lines:
         if entries and len(entries[-1]) > 1:
@@ -700,10 +744,15 @@ def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
             label = [w for w in line if (w["x0"] + w["x1"]) / 2 < cut]
             inside = [w for w in line if (w["x0"] + w["x1"]) / 2 >= cut]
             prev = entries[-1] if entries else None
-            if not label and prev is not None and len(prev) > 1 and prev[1] is columns and prev[3] \
-                    and line[0]["top"] - prev[5] < 2.5 * (line[0]["bottom"] - line[0]["top"]):
-                prev[4].extend(inside)  # the rest of a number wrapped in its cell ("293" over "2")
-                prev[0] += " " + text
+            if prev is not None and len(prev) > 1 and prev[1] is columns and prev[3] \
+                    and not (label and _row_start(label)) \
+                    and (line[0]["top"] - prev[5] < WRAP_PITCH * (line[0]["bottom"] - line[0]["top"])
+                         or prev[5] == float("-inf")) \
+                    and _under_numbers(inside, prev[3], columns):
+                prev[2].extend(label)  # the rest of a number wrapped in its cell ("293" over "2"),
+                prev[4].extend(inside)  # beside the rest of the row's wrapped label
+                prev[0] += "\n" + text
+                prev[5] = line[0]["top"]
                 continue
             entries.append([text, columns, label, inside, [], line[0]["top"]])
             continue
@@ -715,36 +764,46 @@ def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
                 continue
             columns, header = found, []  # the header has ended at a row whose cells are all blank
         label = [w for w in line if (w["x0"] + w["x1"]) / 2 < columns[0][0] - 4]
+        prev = entries[-1] if entries else None
         if len(label) == len(line) and _row_start(label):
             entries.append([text, columns, label, [], [], line[0]["top"]])  # every cell blank
+        elif len(label) == len(line) and prev is not None and len(prev) > 1 and prev[1] is columns:
+            prev[2].extend(label)  # the rest of the row's wrapped label cells
+            prev[0] += "\n" + text
+            prev[5] = line[0]["top"]
         else:
             entries.append([text])
     aligns = {}
     for e in entries:
-        if len(e) > 1:
+        if len(e) == 6:
             aligns.setdefault(id(e[1]), (e[1], []))[1].extend(e[3])
     aligns = {k: _alignment(m, ws) for k, (m, ws) in aligns.items()}  # evidence: this page's numbers
-    out = []
-    placed = False
     for e in entries:
-        if len(e) == 1:
-            out.append(e[0])
-            continue
-        text, cols, label, words, more = e[:5]
-        align = aligns.get(id(cols)) or "left"
-        cells = _place(label, words, cols, align)
-        if cells is not None and more:
-            rest = _place([], more, cols, align)
-            if rest is None or any(r is not None and v is None for r, v in zip(rest, cells)):
-                cells = None
-            else:
-                cells = [v if r is None else v + r for v, r in zip(cells, rest)]
-        if cells is None:
-            out.append(text)
-            continue
-        placed = True
-        out.append(" ".join([w["text"] for w in label] + [v or BLANK_CELL for v in cells]))
-    return ("\n".join(out) if placed else None), (columns, header)
+        if len(e) == 6:
+            e.append(aligns.get(id(e[1])) or "left")
+    rows = [e for e in entries if len(e) > 1]
+    last = entries[-1] if entries and len(entries[-1]) > 1 and columns is not None and len(rows) > 1 else None
+    out = [_render(e[:6], e[6]) if len(e) > 1 else e[0] for e in entries if e is not last]
+    placed = any(len(e) > 1 for e in entries if e is not last)
+    if not placed:
+        last = None  # nothing of the page is read by position: its row stays in its layout text
+    return ("\n".join(out) if placed else None), (columns, header, last)
+
+
+def _render(e: list, align: str) -> str:
+    """One row of an unruled page as a line: its label cells and one token a column; the text as
+    printed when a number cannot be placed."""
+    text, cols, label, words, more = e[:5]
+    cells = _place(label, words, cols, align)
+    if cells is not None and more:
+        rest = _place([], more, cols, align)
+        if rest is None or any(r is not None and v is None for r, v in zip(rest, cells)):
+            cells = None
+        else:
+            cells = [v if r is None else v + r for v, r in zip(cells, rest)]
+    if cells is None:
+        return text
+    return " ".join(_label_cells(label) + [v or BLANK_CELL for v in cells])
 
 
 def _table_starts() -> tuple:
