@@ -429,7 +429,8 @@ def pdf_text(path: Path) -> str:
     tabled = [i for i, t in enumerate(pages) if any(w in re.sub(r"\s+", "", t) for w in _PDF_TABLE_WORDS)]
     if tabled:
         try:
-            span = list(range(tabled[0], min(len(pages), tabled[-1] + 2)))  # middle and end pages hold no header words
+            # middle and end pages hold no header words, nor may the page before (表二's wrapped headers)
+            span = list(range(max(0, tabled[0] - 1), min(len(pages), tabled[-1] + 2)))
             grids = pdf_grids(path, span[:MAX_GRID_PAGES])
         except Exception:  # a PDF pdfplumber cannot read keeps its layout text
             grids = {}
@@ -684,6 +685,15 @@ def _label_cells(words: list) -> list[str]:
     return ["".join(w["text"] for _, w in sorted(c, key=lambda nw: nw[0])) for c in cols]  # in reading order
 
 
+def _completes(label: list, more: list) -> bool:
+    """True when ``more`` (label words beside numbers) is the rest of ``label``'s last cell: together
+    they begin or make an official row label."""
+    from .text import canon
+
+    last = canon(_label_cells(label + more)[-1])
+    return not _row_start(more) and any(l.startswith(last) for l in _row_labels())
+
+
 def _row_start(label: list) -> bool:
     """A line of label text that begins an official row ("二、上年结转政府信息公开" of
     "二、上年结转政府信息公开申请数量"; "1.属于" after "（三）"), not a wrapped label's rest."""
@@ -751,6 +761,14 @@ def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
                     and _under_numbers(inside, prev[3], columns):
                 prev[2].extend(label)  # the rest of a number wrapped in its cell ("293" over "2"),
                 prev[4].extend(inside)  # beside the rest of the row's wrapped label
+                prev[0] += "\n" + text
+                prev[5] = line[0]["top"]
+                continue
+            if prev is not None and len(prev) > 1 and prev[1] is columns and not prev[3] \
+                    and line[0]["top"] - prev[5] < WRAP_PITCH * (line[0]["bottom"] - line[0]["top"]) \
+                    and (not label or _completes(prev[2], label)):
+                prev[2].extend(label)  # numbers set lower than the first line of a row whose label wraps
+                prev[3].extend(inside)
                 prev[0] += "\n" + text
                 prev[5] = line[0]["top"]
                 continue
