@@ -39,8 +39,7 @@ class Audit:
 
 
 def _doc_finding(rule_id: str, reason: str) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, rule.severity, rule.message.format(reason=reason))
+    return RULES[rule_id].finding(reason=reason)
 
 
 def audit_text(text: str, source: str | None = None, year_hint: int | None = None, previous=None,

@@ -29,10 +29,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ..engine import CellRef, Finding
-from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, version_for_year
+from ..formats import (FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, split_key,
+                       version_for_year)
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
-from ..values import BLANK_TOKENS, normalize
+from ..values import BLANK_TOKENS, normalize, number_and_unit
 from .text import (GRID_SEP, canon, compact, heading_pattern, is_footer, normalize_lines, numbering, prefix_distance,
                    print_margin, rewrap, short_form, spaced_cjk, unspace_cjk)
 
@@ -76,9 +77,10 @@ def _row_constraints(table: Table, row_id: str, cols) -> tuple:
         for inst in instances(rule, table):
             keys_l = [k for k, _, _ in inst.left]
             keys_r = [(k, s) for k, s, _ in inst.right]
-            if all(k.split(".")[1] == row_id for k in keys_l) and all(k.split(".")[1] == row_id for k, _ in keys_r):
-                out.append((index[keys_l[0].split(".")[2]],
-                            tuple((index[k.split(".")[2]], s) for k, s in keys_r)))
+            left = [split_key(k) for k in keys_l]
+            right = [(split_key(k), s) for k, s in keys_r]
+            if all(row == row_id for _, row, _ in left) and all(row == row_id for (_, row, _), _ in right):
+                out.append((index[left[0][2]], tuple((index[col], s) for (_, _, col), s in right)))
     return tuple(out)
 
 
@@ -127,10 +129,8 @@ _TABLE_START = {  # where a table begins when its heading is reworded: its first
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
-_NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
 _NUM_IN_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _TOKEN = re.compile(r"\S+")
-_UNIT = re.compile(r"(万元|元|件|个|项|条|人次|次)$")
 
 # -- documents as lines, chunks and groups -------------------------------------------------------
 
@@ -170,8 +170,9 @@ def _numeric(tok: str) -> str | None:
         return "" if t.lower() in _BLANK_MARKS else None
     if t.lower() in BLANK_TOKENS and t not in ("无", "空"):
         return ""
-    if _NUM_TOKEN.match(t):
-        return _UNIT.sub("", t).replace(",", "")
+    parsed = number_and_unit(t)  # "3,119件" -> 3119, as the hand-made workbook reader reads it
+    if parsed is not None:
+        return parsed[0]
     return None
 
 
@@ -613,11 +614,6 @@ class TableResult:
     dropped: bool = False  # some row was read as having its blank cells left out
 
 
-def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, refs=(), **fmt) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, rule.severity, rule.message.format(**fmt), tuple(refs), table=in_table, where=at)
-
-
 def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None,
                 dropped: bool = False) -> TableResult:
     """One table region read into a TableResult (``dropped``: the report is known to leave
@@ -632,8 +628,8 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
         return res
     for spec, f in zip(specs, found):
         if f is not None and f.typo:
-            res.findings.append(_finding("parse.label_typo", table_id, spec.label, table=f"表{table_id}",
-                                         label=spec.label, found=f.text))
+            res.findings.append(RULES["parse.label_typo"].finding(table=table_id, where=spec.label,
+                                                                 label=spec.label, found=f.text))
     starts = [(f.start, f.end, i) for i, f in enumerate(found) if f is not None]
     groups = _table_groups(table_id, specs, sc, starts)
     by_row, troubled = _assign(specs, sc, starts, groups)
@@ -758,12 +754,12 @@ def _record(res: TableResult, specs, results: dict) -> None:
         for col in unsure:
             res.uncertain.add(f"{table_id}/{spec.label}/{col.label}")
         if rr.no_split is not None:
-            res.findings.append(_finding("parse.no_split", table_id, spec.label, table=f"表{table_id}",
-                                         where=spec.label, digits=rr.no_split, count=len(spec.columns)))
+            res.findings.append(RULES["parse.no_split"].finding(table=table_id, where=spec.label,
+                                                               digits=rr.no_split, count=len(spec.columns)))
         elif unsure:
-            res.findings.append(_finding(
-                "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
-                count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
+            res.findings.append(RULES["parse.uncertain"].finding(
+                table=table_id, where=spec.label, count=len(unsure), cells="、".join(c.label for c in unsure),
+                reason=rr.reason or "有多种读法"))
 
 
 def _nearest(starts, groups, line_of) -> dict:
@@ -877,7 +873,7 @@ def _solve_columns(version: str, specs, results: dict) -> None:
     for q, (left, right) in enumerate(inst):
         for terms, side in ((left, 1), (right, -1)):
             for key, sign in terms:
-                _, rid, cid = key.split(".")
+                _, rid, cid = split_key(key)
                 i, j = rows[rid], cols[cid]
                 r = results.get(i)
                 if r is None:
@@ -968,13 +964,12 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
                 res.uncertain.add(f"四/{s.label}/{col.label}")
         res.values[s.label] = row
         if unsure and rr.no_split is None:
-            res.findings.append(_finding("parse.uncertain", "四", s.label, table="表四", where=s.label,
-                                         count=len(unsure), cells="、".join(c.label for c in unsure),
-                                         reason=rr.reason or "有多种读法"))
+            res.findings.append(RULES["parse.uncertain"].finding(table="四", where=s.label, count=len(unsure),
+                                                                cells="、".join(c.label for c in unsure),
+                                                                reason=rr.reason or "有多种读法"))
         offset += len(s.columns)
     if rr.no_split is not None:
-        res.findings.append(_finding("parse.no_split", "四", None, table="表四", where="行政复议、行政诉讼",
-                                     digits=rr.no_split, count=n))
+        res.findings.append(RULES["parse.no_split"].finding(table="四", where="行政复议、行政诉讼", digits=rr.no_split, count=n))
     return res
 
 
@@ -1088,7 +1083,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     recognised = (sum(r.found for t, r in results.items() if t != "四") > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"
-        return Parsed(None, [_finding("parse.unrecognised", reason=reason)], recognised=False)
+        return Parsed(None, [RULES["parse.unrecognised"].finding(reason=reason)], recognised=False)
     tables = {}
     uncertain = set()
     versions = {}
@@ -1403,11 +1398,11 @@ def _text_findings(report: Report, s1: str) -> list[Finding]:
             if not any(Decimal(c) in ok for c, _ in claims):
                 claimed, quote = claims[0]
                 cell = report.format.cells["t3.new.total"]
-                out.append(_finding("text.narrative_mismatch", "三", cell.row.label,
-                                    (CellRef(cell.key, cell.label),), quote=quote, claimed=claimed,
+                out.append(RULES["text.narrative_mismatch"].finding(
+                    (CellRef(cell.key, cell.label),), table="三", where=cell.row.label, quote=quote, claimed=claimed,
                                     value=int(new_total) if new_total == new_total.to_integral_value() else new_total))
     due = deadline(report)
     if report.published is not None and due is not None and report.published > due:
-        out.append(_finding("text.late", date=f"{report.published:%Y年%-m月%-d日}",
+        out.append(RULES["text.late"].finding(date=f"{report.published:%Y年%-m月%-d日}",
                             deadline=f"{due:%Y年%-m月%-d日}"))
     return out
