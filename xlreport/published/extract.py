@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..labels import canon_label
 from .text import GRID_SEP
 
 MAX_BYTES = 30 * 1024 * 1024  # larger files are refused (doc.too_large)
@@ -585,8 +586,6 @@ def _column_model(header: list[list]) -> list | None:
     """The columns of an unruled table from its header lines: each official column label found as
     words stacked in one column ("商业" over "企业"), as ``(x0, x1)``, left to right; None when
     none is found."""
-    from .text import canon
-
     labels = _column_labels()
     found = []
     used = set()
@@ -594,7 +593,7 @@ def _column_model(header: list[list]) -> list | None:
         for w in line:
             if id(w) in used:
                 continue
-            text, x0, x1, parts, at = canon(w["text"]), w["x0"], w["x1"], [w], li
+            text, x0, x1, parts, at = canon_label(w["text"]), w["x0"], w["x1"], [w], li
             while text not in labels and any(l.startswith(text) for l in labels):
                 below, nxt = [], at + 1
                 while not below and nxt < len(header) and header[nxt][0]["top"] - parts[-1]["bottom"] < 3 * _LINE_GAP:
@@ -603,7 +602,7 @@ def _column_model(header: list[list]) -> list | None:
                 if len(below) != 1:
                     break
                 v = below[0]
-                text, x0, x1, at = text + canon(v["text"]), min(x0, v["x0"]), max(x1, v["x1"]), nxt - 1
+                text, x0, x1, at = canon_label(text + v["text"]), min(x0, v["x0"]), max(x1, v["x1"]), nxt - 1
                 parts.append(v)
             if text in labels:
                 found.append((x0, x1))
@@ -702,7 +701,7 @@ def _row_start(label: list) -> bool:
     if not label:
         return False
     last = canon(label[-1]["text"])
-    return (len(last) >= 2 and last not in _column_labels()
+    return (len(last) >= 2 and canon_label(label[-1]["text"]) not in _column_labels()
             and any(l.startswith(last) for l in _row_labels()))
 
 
@@ -843,11 +842,10 @@ def _table_starts() -> tuple:
 
 def _column_labels() -> frozenset:
     from ..formats import FORMATS
-    from .text import canon
 
     global _COLUMNS
     if _COLUMNS is None:
-        _COLUMNS = frozenset(canon(c.label) for fmt in FORMATS.values() for t in fmt.tables
+        _COLUMNS = frozenset(canon_label(c.label) for fmt in FORMATS.values() for t in fmt.tables
                              for b in t.blocks for c in b.columns)
     return _COLUMNS
 

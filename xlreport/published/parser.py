@@ -31,6 +31,7 @@ from functools import lru_cache
 from ..engine import CellRef, Finding
 from ..formats import (FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, split_key,
                        version_for_year)
+from ..labels import canon_label
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
 from ..values import BLANK_TOKENS, normalize, number_and_unit
@@ -232,7 +233,7 @@ def scan(lines: list[str], columns: frozenset = frozenset()) -> Scan:
                 groups.append(Group(size, [Chunk("", i, True, gpos=w - j) for j in range(k, w)], exact=True))
             if columns and not any(v for v in vals if v):
                 for j, c in enumerate(cells):
-                    label = compact(c)
+                    label = canon_label(c)  # a whole header cell, compared as every reader compares labels
                     if label in columns:
                         head[label] = w - j
             blank_run = 0
@@ -824,7 +825,7 @@ def _by_columns(chunks, anchors) -> list | None:
 @lru_cache(maxsize=None)
 def column_labels(version: str, table_id: str) -> frozenset:
     """The canonical column labels of a table (what its grid header rows print)."""
-    return frozenset(canon(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
+    return frozenset(canon_label(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
 
 
 def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
@@ -841,7 +842,7 @@ def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
     if any(c.gpos is None for c in group.chunks):
         return None
     at = {c.gpos: c for c in group.chunks}
-    pos = [head.get(canon(col.label)) for col in spec.columns]
+    pos = [head.get(canon_label(col.label)) for col in spec.columns]
     if None in pos or len(set(pos)) != len(pos):
         return None
     if any(c.text and c.gpos not in pos for c in group.chunks):
