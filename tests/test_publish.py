@@ -65,7 +65,7 @@ def assert_reads_back(published: Path, report, findings) -> object:
     assert sorted(got.uncertain) == []
     assert finding_keys(audit.findings) == finding_keys(same_findings(findings, report))
     for sid in ("s1", "s5"):
-        if published.suffix == ".pdf":  # a PDF's text keeps its printed line breaks: see the xfail below
+        if published.suffix == ".pdf":  # exact for the real reports: test_texts_read_back_unchanged_from_pdf
             assert squeeze(got.texts.get(sid)) == squeeze(report.texts.get(sid)), sid
         else:
             assert got.texts.get(sid) == report.texts.get(sid), sid
@@ -122,21 +122,25 @@ def test_real_reports_read_back_exactly_from_pdf(real_books, real_pdfs, path):
 
 
 @needs_pdf
-@pytest.mark.xfail(strict=True, reason="the published-report reader keeps a PDF's printed line breaks inside "
-                                       "paragraphs and the space pdftotext puts between Chinese and digits "
-                                       "(2024 年); reported to the lead")
 def test_texts_read_back_unchanged_from_pdf(real_books, real_pdfs):
+    """A PDF's printed line breaks inside paragraphs and the space its text layer puts between
+    Chinese and digits (2024 年) are not part of the texts read back."""
     _, report, _ = real_books[REAL_JSON[-1].stem]
     got = audit_file(real_pdfs[REAL_JSON[-1].stem]).report
     assert [got.texts.get(s) for s in ("s1", "s5")] == [report.texts[s] for s in ("s1", "s5")]
 
 
-@pytest.mark.xfail(strict=True, reason="the published-report reader counts the 落款 (agency, date) after "
-                                       "六、其他需要报告的事项 as part of its text; reported to the lead")
-def test_section_six_reads_back_unchanged(real_books, tmp_path):
+@pytest.mark.parametrize("ext", [".html", ".docx", ".pdf"])
+def test_section_six_reads_back_unchanged(real_books, request, tmp_path, ext):
+    """The 落款 (agency, date) below 六 is no part of its text, in every format."""
     book, report, _ = real_books[REAL_JSON[-1].stem]
-    out = tmp_path / "年报.html"
-    publish(book, out)
+    if ext == ".pdf":
+        if find_soffice() is None or shutil.which("pdftotext") is None:
+            pytest.skip("LibreOffice or poppler (pdftotext) is not installed")
+        out = request.getfixturevalue("real_pdfs")[REAL_JSON[-1].stem]
+    else:
+        out = tmp_path / f"年报{ext}"
+        publish(book, out)
     assert audit_file(out).report.texts.get("s6") == TEXTS["s6"]
 
 

@@ -39,14 +39,15 @@ class Audit:
 
 
 def _doc_finding(rule_id: str, reason: str) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, rule.severity, rule.message.format(reason=reason))
+    return RULES[rule_id].finding(reason=reason)
 
 
-def audit_text(text: str, source: str | None = None, year_hint: int | None = None, previous=None) -> Audit:
+def audit_text(text: str, source: str | None = None, year_hint: int | None = None, previous=None,
+               kind: str | None = None) -> Audit:
     """Parse and check a report's text; ``previous``: a ``yearly.PreviousIndex`` of last year's
-    reports (the cross-year rules and the year-on-year hints are added when one matches)."""
-    parsed = parse_text(text, source=source, year_hint=year_hint)
+    reports (the cross-year rules and the year-on-year hints are added when one matches);
+    ``kind``: the kind of document the text came from ("pdf", "html", "docx"; None: plain text)."""
+    parsed = parse_text(text, source=source, year_hint=year_hint, kind=kind)
     if parsed.report is None:
         return Audit(source or "", None, parsed.findings)
     findings = parsed.findings + checked(parsed.report)
@@ -64,7 +65,7 @@ def audit_file(path, previous=None) -> Audit:
     doc = read_document(path)
     if doc.problem is not None:
         return Audit(str(path), None, [_doc_finding(*doc.problem)], doc.kind)
-    result = audit_text(doc.text, source=str(path), previous=previous)
+    result = audit_text(doc.text, source=str(path), previous=previous, kind=doc.kind)
     result.file = str(path)
     result.kind = doc.kind
     if doc.garbled:

@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..labels import canon_label
 from .text import GRID_SEP
 
 MAX_BYTES = 30 * 1024 * 1024  # larger files are refused (doc.too_large)
@@ -429,7 +430,8 @@ def pdf_text(path: Path) -> str:
     tabled = [i for i, t in enumerate(pages) if any(w in re.sub(r"\s+", "", t) for w in _PDF_TABLE_WORDS)]
     if tabled:
         try:
-            span = list(range(tabled[0], min(len(pages), tabled[-1] + 2)))  # middle and end pages hold no header words
+            # middle and end pages hold no header words, nor may the page before (表二's wrapped headers)
+            span = list(range(max(0, tabled[0] - 1), min(len(pages), tabled[-1] + 2)))
             grids = pdf_grids(path, span[:MAX_GRID_PAGES])
         except Exception:  # a PDF pdfplumber cannot read keeps its layout text
             grids = {}
@@ -468,6 +470,7 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     last_row: list | None = None  # the last row of the last table read, and where it was written
     last_at: tuple | None = None
+    model = None  # the columns of an unruled table, kept for its rows on the next page
     with pdfplumber.open(str(path)) as pdf:
         for i in pages:
             if i >= len(pdf.pages):
@@ -477,9 +480,20 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
             page = pdf.pages[i]
             tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
             tables = [t for t in tables if t.rows]
+            carry = model[2] if model and len(model) > 2 and model[2] is not None else None
             if not tables:
                 last_row = None
+                text, model = unruled_page(page, model)  # (columns, header lines, row cut by the page end)
+                if text is not None:
+                    out[i] = text
+                    if model[2] is not None:
+                        model[2].append(i)  # where the row goes if the next page does not continue it
+                elif carry is not None:
+                    _flush(out, carry)
                 continue
+            if carry is not None:
+                _flush(out, carry)
+            model = None
             items = []  # (top, kind, content)
             boxes = [t.bbox for t in tables]
 
@@ -518,7 +532,325 @@ def pdf_grids(path: Path, pages: list[int]) -> dict[int, str]:
                     last_row = rows[-1]
                     last_at = (i, len(lines) - 1)
             out[i] = "\n".join(lines)
+        if model and len(model) > 2 and model[2] is not None:
+            _flush(out, model[2])
     return out
+
+
+def _flush(out: dict, carry: list) -> None:
+    """A row cut by a page end that the next page does not continue: written at the end of its page."""
+    page = carry[-1]
+    out[page] = out.get(page, "") + "\n" + _render(carry[:6], carry[6])
+
+
+# -- PDF tables without grid lines: cells by x-position ---------------------------------------------
+
+BLANK_CELL = "-"  # a blank cell placed by position, as the parser reads a printed dash
+_LINE_GAP = 3.0  # words whose tops differ by less are on one printed line (points)
+
+
+def _lines_of(words: list) -> list[list]:
+    lines: list[list] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(w["top"] - lines[-1][0]["top"]) < _LINE_GAP:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+NUMBER_GAP = 0.8  # points between two digits of one number at most (a number's glyphs abut)
+
+
+def _split_numbers(words: list) -> list:
+    """Words with numbers that two cells printed side by side ran together ("22" and "5253.168" of
+    two right-aligned cells read as one word) cut where their glyphs part."""
+    out = []
+    for w in words:
+        chars = w.get("chars") or []
+        if not _PDF_NUMBER.fullmatch(w["text"]) or len(chars) < 2:
+            out.append(w)
+            continue
+        piece = [chars[0]]
+        for c in chars[1:] + [None]:
+            if c is not None and c["x0"] - piece[-1]["x1"] <= NUMBER_GAP:
+                piece.append(c)
+                continue
+            out.append({**w, "text": "".join(p["text"] for p in piece), "x0": piece[0]["x0"], "x1": piece[-1]["x1"]})
+            if c is not None:
+                piece = [c]
+    return out
+
+
+def _column_model(header: list[list]) -> list | None:
+    """The columns of an unruled table from its header lines: each official column label found as
+    words stacked in one column ("商业" over "企业"), as ``(x0, x1)``, left to right; None when
+    none is found."""
+    labels = _column_labels()
+    found = []
+    used = set()
+    for li, line in enumerate(header):
+        for w in line:
+            if id(w) in used:
+                continue
+            text, x0, x1, parts, at = canon_label(w["text"]), w["x0"], w["x1"], [w], li
+            while text not in labels and any(l.startswith(text) for l in labels):
+                below, nxt = [], at + 1
+                while not below and nxt < len(header) and header[nxt][0]["top"] - parts[-1]["bottom"] < 3 * _LINE_GAP:
+                    below = [v for v in header[nxt] if v["x0"] < x1 and v["x1"] > x0 and id(v) not in used]
+                    nxt += 1
+                if len(below) != 1:
+                    break
+                v = below[0]
+                text, x0, x1, at = canon_label(text + v["text"]), min(x0, v["x0"]), max(x1, v["x1"]), nxt - 1
+                parts.append(v)
+            if text in labels:
+                found.append((x0, x1))
+                used.update(id(v) for v in parts)
+    found.sort()
+    if not found or any(a[1] > b[0] for a, b in zip(found, found[1:])):
+        return None
+    return found
+
+
+HEADER_ALIGNMENTS = ("left", "centre")
+_SLACK = 2.0  # points a number may reach over its cell's edge
+
+
+def _cells(model: list, how: str) -> list[tuple[float, float]]:
+    """Each column's cell ``(x0, x1)`` as the header labels imply it: labels set at their cell's left
+    (a sheet printed; Word's default) make a cell run from its label's start to the next label's;
+    centred labels make the boundaries fall halfway between the labels' centres."""
+    if how == "left":
+        edges = [a[0] for a in model] + [float("inf")]
+        return [(edges[j] - _SLACK, edges[j + 1] + _SLACK) for j in range(len(model))]
+    mids = [(a[0] + a[1]) / 2 for a in model]
+    steps = [b - a for a, b in zip(mids, mids[1:])] or [model[0][1] - model[0][0] + 40]
+    edges = [mids[0] - steps[0] / 2] + [(a + b) / 2 for a, b in zip(mids, mids[1:])] + [mids[-1] + steps[-1] / 2]
+    return [(edges[j] - _SLACK, edges[j + 1] + _SLACK) for j in range(len(model))]
+
+
+def _column_of(w: dict, cells: list) -> int | None:
+    inside = [j for j, (lo, hi) in enumerate(cells) if lo <= w["x0"] and w["x1"] <= hi]
+    return inside[0] if len(inside) == 1 else None
+
+
+def _alignment(model: list, words: list) -> str:
+    """How the header labels sit in their cells, decided by the numbers: the reading under which
+    more numbers lie wholly inside one cell (left-set labels when both fit as well)."""
+    fits = {how: sum(_column_of(w, _cells(model, how)) is not None for w in words) for how in HEADER_ALIGNMENTS}
+    return max(HEADER_ALIGNMENTS, key=lambda h: (fits[h], h == "left"))
+
+
+def _place(label: list, words: list, model: list, how: str) -> list | None:
+    """The number words of one printed table row in their columns (strings, None for a blank cell);
+    None when a number is not wholly inside one column's cell (the row is then left as printed and
+    its cells are read as uncertain, never dropped)."""
+    cells = _cells(model, how)
+    out: list = [None] * len(model)
+    for w in words:
+        j = _column_of(w, cells) if _PDF_NUMBER.fullmatch(w["text"]) else None
+        if j is None or out[j] is not None:
+            return None
+        out[j] = w["text"]
+    if label and words and max(v["x1"] for v in label) > min(v["x0"] for v in words):
+        return None
+    return out
+
+
+WRAP_PITCH = 1.6  # lines of one cell are at most this many text heights apart (rows are further)
+
+
+def _under_numbers(words: list, above: list, model: list) -> bool:
+    """True when every word is a number in a column where the line above holds a number: digits
+    a narrow cell wrapped, under the number they continue."""
+    for how in HEADER_ALIGNMENTS:
+        cells = _cells(model, how)
+        cols = {_column_of(w, cells) for w in above}
+        if words and all(_PDF_NUMBER.fullmatch(w["text"]) and _column_of(w, cells) in cols - {None} for w in words):
+            return True
+    return False
+
+
+def _label_cells(words: list) -> list[str]:
+    """A row's label words, wrapped over several lines, as the text of each label column
+    (words starting within a few points of each other), left to right."""
+    cols: list[list] = []
+    for n, w in sorted(enumerate(words), key=lambda nw: nw[1]["x0"]):
+        if cols and w["x0"] - cols[-1][0][1]["x0"] <= 4:
+            cols[-1].append((n, w))
+        else:
+            cols.append([(n, w)])
+    return ["".join(w["text"] for _, w in sorted(c, key=lambda nw: nw[0])) for c in cols]  # in reading order
+
+
+def _completes(label: list, more: list) -> bool:
+    """True when ``more`` (label words beside numbers) is the rest of ``label``'s last cell: together
+    they begin or make an official row label."""
+    from .text import canon
+
+    last = canon(_label_cells(label + more)[-1])
+    return not _row_start(more) and any(l.startswith(last) for l in _row_labels())
+
+
+def _row_start(label: list) -> bool:
+    """A line of label text that begins an official row ("二、上年结转政府信息公开" of
+    "二、上年结转政府信息公开申请数量"; "1.属于" after "（三）"), not a wrapped label's rest."""
+    from .text import canon
+
+    if not label:
+        return False
+    last = canon(label[-1]["text"])
+    return (len(last) >= 2 and canon_label(label[-1]["text"]) not in _column_labels()
+            and any(l.startswith(last) for l in _row_labels()))
+
+
+def _row_labels() -> frozenset:
+    from ..formats import FORMATS
+    from .text import canon
+
+    return frozenset(canon(r.label) for fmt in FORMATS.values() for t in fmt.tables for b in t.blocks for r in b.rows)
+
+
+def unruled_page(page, model: tuple | None) -> tuple[str | None, tuple]:
+    """A page whose table has no grid lines, as text: each table row one line holding its label
+    and one token per column (numbers placed by their x-position under the header's column labels,
+    blank cells as ``BLANK_CELL``); a line that cannot be placed is left as printed (its cells are
+    then read as uncertain).  ``model``: ``(columns, header lines)`` of a table going on from the page
+    before.  Returns the text (None when the page holds no such table) and ``(columns, header lines)``
+    at its end."""
+    from .text import canon
+
+    starts, corners = _table_starts()
+    lines = _lines_of(_split_numbers(page.extract_words(x_tolerance=1.5, keep_blank_chars=False,
+                                                        return_chars=True)))
+    columns, header, carry = (tuple(model) + (None,))[:3] if model else (None, [], None)
+    entries: list = []  # [text] or [text, columns, label words, number words, continuation words, top(, alignment)]
+    if carry is not None:  # the row the page before ended in: this page's first lines may continue it
+        entries.append(carry[:7])
+        entries[0][5] = float("-inf")
+    recent: list = []  # lines since the last table row
+    for line in lines:
+        if entries and len(entries[-1]) > 1:
+            recent = []
+        recent.append(line)
+        text = " ".join(w["text"] for w in line)
+        c = canon(text)
+        cut = None if columns is None else columns[0][0] - 4
+        numbers = [w for w in line if _PDF_NUMBER.fullmatch(w["text"]) and (cut is None or w["x1"] > cut)]
+        if not numbers and (any(c.startswith(t) for t in starts) or re.match(r"[五六]、", c)):
+            columns, header, recent = None, [], []  # a table, a block of 二 or the text after the tables begins
+        elif not numbers and any(c.startswith(k) for k in corners):
+            columns, header, recent = None, recent, []  # a header row: the lines above it since the last row are header too
+        if numbers:
+            if columns is None and header:
+                columns = _column_model(header)
+                header = []
+            if columns is None:
+                entries.append([text])
+                continue
+            cut = columns[0][0] - 4
+            label = [w for w in line if (w["x0"] + w["x1"]) / 2 < cut]
+            inside = [w for w in line if (w["x0"] + w["x1"]) / 2 >= cut]
+            prev = entries[-1] if entries else None
+            if prev is not None and len(prev) > 1 and prev[1] is columns and prev[3] \
+                    and not (label and _row_start(label)) \
+                    and (line[0]["top"] - prev[5] < WRAP_PITCH * (line[0]["bottom"] - line[0]["top"])
+                         or prev[5] == float("-inf")) \
+                    and _under_numbers(inside, prev[3], columns):
+                prev[2].extend(label)  # the rest of a number wrapped in its cell ("293" over "2"),
+                prev[4].extend(inside)  # beside the rest of the row's wrapped label
+                prev[0] += "\n" + text
+                prev[5] = line[0]["top"]
+                continue
+            if prev is not None and len(prev) > 1 and prev[1] is columns and not prev[3] \
+                    and line[0]["top"] - prev[5] < WRAP_PITCH * (line[0]["bottom"] - line[0]["top"]) \
+                    and (not label or _completes(prev[2], label)):
+                prev[2].extend(label)  # numbers set lower than the first line of a row whose label wraps
+                prev[3].extend(inside)
+                prev[0] += "\n" + text
+                prev[5] = line[0]["top"]
+                continue
+            entries.append([text, columns, label, inside, [], line[0]["top"]])
+            continue
+        if columns is None:
+            found = _column_model(header) if header and _row_start(line) else None
+            if found is None or any((w["x0"] + w["x1"]) / 2 >= found[0][0] - 4 for w in line):
+                header.append(line)
+                entries.append([text])
+                continue
+            columns, header = found, []  # the header has ended at a row whose cells are all blank
+        label = [w for w in line if (w["x0"] + w["x1"]) / 2 < columns[0][0] - 4]
+        prev = entries[-1] if entries else None
+        if len(label) == len(line) and _row_start(label):
+            entries.append([text, columns, label, [], [], line[0]["top"]])  # every cell blank
+        elif len(label) == len(line) and prev is not None and len(prev) > 1 and prev[1] is columns:
+            prev[2].extend(label)  # the rest of the row's wrapped label cells
+            prev[0] += "\n" + text
+            prev[5] = line[0]["top"]
+        else:
+            entries.append([text])
+    aligns = {}
+    for e in entries:
+        if len(e) == 6:
+            aligns.setdefault(id(e[1]), (e[1], []))[1].extend(e[3])
+    aligns = {k: _alignment(m, ws) for k, (m, ws) in aligns.items()}  # evidence: this page's numbers
+    for e in entries:
+        if len(e) == 6:
+            e.append(aligns.get(id(e[1])) or "left")
+    rows = [e for e in entries if len(e) > 1]
+    last = entries[-1] if entries and len(entries[-1]) > 1 and columns is not None and len(rows) > 1 else None
+    out = [_render(e[:6], e[6]) if len(e) > 1 else e[0] for e in entries if e is not last]
+    placed = any(len(e) > 1 for e in entries if e is not last)
+    if not placed:
+        last = None  # nothing of the page is read by position: its row stays in its layout text
+    return ("\n".join(out) if placed else None), (columns, header, last)
+
+
+def _render(e: list, align: str) -> str:
+    """One row of an unruled page as a line: its label cells and one token a column; the text as
+    printed when a number cannot be placed."""
+    text, cols, label, words, more = e[:5]
+    cells = _place(label, words, cols, align)
+    if cells is not None and more:
+        rest = _place([], more, cols, align)
+        if rest is None or any(r is not None and v is None for r, v in zip(rest, cells)):
+            cells = None
+        else:
+            cells = [v if r is None else v + r for v, r in zip(cells, rest)]
+    if cells is None:
+        return text
+    return " ".join(_label_cells(label) + [v or BLANK_CELL for v in cells])
+
+
+def _table_starts() -> tuple:
+    """Canonical table titles and block corner / label texts: where an unruled table's header begins."""
+    from ..formats import FORMATS
+    from .text import canon
+
+    titles, corners = set(), set()
+    for fmt in FORMATS.values():
+        for t in fmt.tables:
+            titles.add(canon(t.title)[:6])
+            for b in t.blocks:
+                if b.label and len(canon(b.label)) >= 3:
+                    titles.add(canon(b.label))
+                if b.corner and len(canon(b.corner)) >= 3:
+                    corners.add(canon(b.corner))
+    return tuple(titles), tuple(corners)
+
+
+def _column_labels() -> frozenset:
+    from ..formats import FORMATS
+
+    global _COLUMNS
+    if _COLUMNS is None:
+        _COLUMNS = frozenset(canon_label(c.label) for fmt in FORMATS.values() for t in fmt.tables
+                             for b in t.blocks for c in b.columns)
+    return _COLUMNS
+
+
+_COLUMNS = None
 
 
 def _continues(prev: list, row: list) -> bool:

@@ -29,11 +29,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ..engine import CellRef, Finding
-from ..formats import FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, version_for_year
+from ..formats import (FORMATS, MAX_YEAR, MIN_YEAR, Kind, S1, S5, S6, Table, get_format, split_key,
+                       version_for_year)
+from ..labels import canon_label
 from ..model import Report
 from ..rules import RULES, SUM_RULES, instances
-from ..values import BLANK_TOKENS, normalize
-from .text import GRID_SEP, canon, compact, is_footer, prefix_distance, heading_pattern, normalize_lines, numbering, short_form
+from ..values import BLANK_TOKENS, normalize, number_and_unit
+from .text import (GRID_SEP, canon, compact, heading_pattern, is_footer, normalize_lines, numbering, prefix_distance,
+                   print_margin, rewrap, short_form, spaced_cjk, unspace_cjk)
 
 MAX_CANDIDATES = 4000
 MAX_NODES = 200_000  # search budget for splitting one row's digits
@@ -75,9 +78,10 @@ def _row_constraints(table: Table, row_id: str, cols) -> tuple:
         for inst in instances(rule, table):
             keys_l = [k for k, _, _ in inst.left]
             keys_r = [(k, s) for k, s, _ in inst.right]
-            if all(k.split(".")[1] == row_id for k in keys_l) and all(k.split(".")[1] == row_id for k, _ in keys_r):
-                out.append((index[keys_l[0].split(".")[2]],
-                            tuple((index[k.split(".")[2]], s) for k, s in keys_r)))
+            left = [split_key(k) for k in keys_l]
+            right = [(split_key(k), s) for k, s in keys_r]
+            if all(row == row_id for _, row, _ in left) and all(row == row_id for (_, row, _), _ in right):
+                out.append((index[left[0][2]], tuple((index[col], s) for (_, _, col), s in right)))
     return tuple(out)
 
 
@@ -126,10 +130,8 @@ _TABLE_START = {  # where a table begins when its heading is reworded: its first
 _HEADING_LOOSE = {"s5": re.compile(r"(?m)^\s*五\s*[、.]\s*存在的?\s*主要\s*问题[^\n。]{0,12}"),
                   "s6": re.compile(r"(?m)^\s*六\s*[、.]\s*其他\s*需要\s*报告[^\n。]{0,10}")}
 _T4_HEADING = re.compile(r"四\s*、(?:(?!四\s*、)[^。\n]){0,30}?行\s*政\s*复\s*议[^。\n]{0,20}?情\s*况")
-_NUM_TOKEN = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|次|人次)?$")
 _NUM_IN_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _TOKEN = re.compile(r"\S+")
-_UNIT = re.compile(r"(万元|元|件|个|项|条|人次|次)$")
 
 # -- documents as lines, chunks and groups -------------------------------------------------------
 
@@ -169,8 +171,9 @@ def _numeric(tok: str) -> str | None:
         return "" if t.lower() in _BLANK_MARKS else None
     if t.lower() in BLANK_TOKENS and t not in ("无", "空"):
         return ""
-    if _NUM_TOKEN.match(t):
-        return _UNIT.sub("", t).replace(",", "")
+    parsed = number_and_unit(t)  # "3,119件" -> 3119, as the hand-made workbook reader reads it
+    if parsed is not None:
+        return parsed[0]
     return None
 
 
@@ -230,7 +233,7 @@ def scan(lines: list[str], columns: frozenset = frozenset()) -> Scan:
                 groups.append(Group(size, [Chunk("", i, True, gpos=w - j) for j in range(k, w)], exact=True))
             if columns and not any(v for v in vals if v):
                 for j, c in enumerate(cells):
-                    label = compact(c)
+                    label = canon_label(c)  # a whole header cell, compared as every reader compares labels
                     if label in columns:
                         head[label] = w - j
             blank_run = 0
@@ -612,11 +615,6 @@ class TableResult:
     dropped: bool = False  # some row was read as having its blank cells left out
 
 
-def _finding(rule_id: str, in_table: str | None = None, at: str | None = None, refs=(), **fmt) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, rule.severity, rule.message.format(**fmt), tuple(refs), table=in_table, where=at)
-
-
 def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapModel | None" = None,
                 dropped: bool = False) -> TableResult:
     """One table region read into a TableResult (``dropped``: the report is known to leave
@@ -631,8 +629,8 @@ def parse_table(table_id: str, version: str, lines: list[str], prior_gap: "GapMo
         return res
     for spec, f in zip(specs, found):
         if f is not None and f.typo:
-            res.findings.append(_finding("parse.label_typo", table_id, spec.label, table=f"表{table_id}",
-                                         label=spec.label, found=f.text))
+            res.findings.append(RULES["parse.label_typo"].finding(table=table_id, where=spec.label,
+                                                                 label=spec.label, found=f.text))
     starts = [(f.start, f.end, i) for i, f in enumerate(found) if f is not None]
     groups = _table_groups(table_id, specs, sc, starts)
     by_row, troubled = _assign(specs, sc, starts, groups)
@@ -757,12 +755,12 @@ def _record(res: TableResult, specs, results: dict) -> None:
         for col in unsure:
             res.uncertain.add(f"{table_id}/{spec.label}/{col.label}")
         if rr.no_split is not None:
-            res.findings.append(_finding("parse.no_split", table_id, spec.label, table=f"表{table_id}",
-                                         where=spec.label, digits=rr.no_split, count=len(spec.columns)))
+            res.findings.append(RULES["parse.no_split"].finding(table=table_id, where=spec.label,
+                                                               digits=rr.no_split, count=len(spec.columns)))
         elif unsure:
-            res.findings.append(_finding(
-                "parse.uncertain", table_id, spec.label, table=f"表{table_id}", where=spec.label,
-                count=len(unsure), cells="、".join(c.label for c in unsure), reason=rr.reason or "有多种读法"))
+            res.findings.append(RULES["parse.uncertain"].finding(
+                table=table_id, where=spec.label, count=len(unsure), cells="、".join(c.label for c in unsure),
+                reason=rr.reason or "有多种读法"))
 
 
 def _nearest(starts, groups, line_of) -> dict:
@@ -827,7 +825,7 @@ def _by_columns(chunks, anchors) -> list | None:
 @lru_cache(maxsize=None)
 def column_labels(version: str, table_id: str) -> frozenset:
     """The canonical column labels of a table (what its grid header rows print)."""
-    return frozenset(canon(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
+    return frozenset(canon_label(c.label) for b in FORMATS[version].table(table_id).blocks for c in b.columns)
 
 
 def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
@@ -844,7 +842,7 @@ def _by_header(spec: RowSpec, group: Group, headers: list) -> list | None:
     if any(c.gpos is None for c in group.chunks):
         return None
     at = {c.gpos: c for c in group.chunks}
-    pos = [head.get(canon(col.label)) for col in spec.columns]
+    pos = [head.get(canon_label(col.label)) for col in spec.columns]
     if None in pos or len(set(pos)) != len(pos):
         return None
     if any(c.text and c.gpos not in pos for c in group.chunks):
@@ -876,7 +874,7 @@ def _solve_columns(version: str, specs, results: dict) -> None:
     for q, (left, right) in enumerate(inst):
         for terms, side in ((left, 1), (right, -1)):
             for key, sign in terms:
-                _, rid, cid = key.split(".")
+                _, rid, cid = split_key(key)
                 i, j = rows[rid], cols[cid]
                 r = results.get(i)
                 if r is None:
@@ -967,13 +965,12 @@ def parse_table4(version: str, lines: list[str], gap: "GapModel | None" = None) 
                 res.uncertain.add(f"四/{s.label}/{col.label}")
         res.values[s.label] = row
         if unsure and rr.no_split is None:
-            res.findings.append(_finding("parse.uncertain", "四", s.label, table="表四", where=s.label,
-                                         count=len(unsure), cells="、".join(c.label for c in unsure),
-                                         reason=rr.reason or "有多种读法"))
+            res.findings.append(RULES["parse.uncertain"].finding(table="四", where=s.label, count=len(unsure),
+                                                                cells="、".join(c.label for c in unsure),
+                                                                reason=rr.reason or "有多种读法"))
         offset += len(s.columns)
     if rr.no_split is not None:
-        res.findings.append(_finding("parse.no_split", "四", None, table="表四", where="行政复议、行政诉讼",
-                                     digits=rr.no_split, count=n))
+        res.findings.append(RULES["parse.no_split"].finding(table="四", where="行政复议、行政诉讼", digits=rr.no_split, count=n))
     return res
 
 
@@ -1046,8 +1043,10 @@ class _At:
         return self.pos
 
 
-def parse_text(text: str, *, source: str | None = None, year_hint: int | None = None) -> Parsed:
-    """Parse a report's text (from ``extract``) into a Report and the parse findings."""
+def parse_text(text: str, *, source: str | None = None, year_hint: int | None = None,
+               kind: str | None = None) -> Parsed:
+    """Parse a report's text (from ``extract``) into a Report and the parse findings; ``kind``:
+    the document kind the text came from (``extract.Document.kind``; None: plain text)."""
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta_line = ""
     if raw_lines and _SOURCE.match(raw_lines[0].strip()):
@@ -1085,7 +1084,7 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     recognised = (sum(r.found for t, r in results.items() if t != "四") > 0 or len(heads) >= 4)
     if not recognised:
         reason = "找不到“二、主动公开政府信息情况”“三、收到和处理政府信息公开申请情况”等官方章节和表格"
-        return Parsed(None, [_finding("parse.unrecognised", reason=reason)], recognised=False)
+        return Parsed(None, [RULES["parse.unrecognised"].finding(reason=reason)], recognised=False)
     tables = {}
     uncertain = set()
     versions = {}
@@ -1105,12 +1104,25 @@ def parse_text(text: str, *, source: str | None = None, year_hint: int | None = 
     # text sections, cut from the text as published (full-width punctuation kept)
     raw = "\n".join("" if is_footer(l) else l for l in raw_lines)
     raw_heads = _headings(raw)
-    texts = {}
+    spans = {}
     for key in ("s1", "s5", "s6"):
         span = raw_heads.get(key)
         if span is None and key == "s1" and "二" in raw_heads:
             span = (0, raw_heads["二"][2])
-        texts[key] = None if span is None else _clean_text(raw[span[0]:span[1]])
+        if span is not None:
+            spans[key] = span
+    printed = kind not in ("html", "docx")  # HTML and Word mark paragraphs; a PDF's text only wraps lines
+    margin = print_margin(_prose(raw, raw_heads)) if printed else None
+    spaced = printed and spaced_cjk("\n".join(raw[a:b] for a, b, *_ in spans.values()))
+    texts = {}
+    for key, (a, b, *_) in spans.items():
+        lines = raw[a:b].split("\n")
+        if b == len(raw):  # the last section: the 落款 (agency, date) below it is no part of its text
+            lines = _without_signature(lines)
+        text = _clean_text("\n".join(rewrap(lines, margin)))
+        texts[key] = unspace_cjk(text) if spaced else text
+    for key in ("s1", "s5", "s6"):
+        texts.setdefault(key, None)
     for k, v in texts.items():
         if v is None and k == "s6":
             report.texts[k] = None  # known to be absent: 六 says nothing
@@ -1150,6 +1162,37 @@ def _headings(full: str) -> dict[str, tuple[int, int, int]]:
         nxt = [s for s in starts if s > m.start()]
         out[key] = (m.end(), min(nxt) if nxt else len(full), m.start())
     return out
+
+
+def _prose(raw: str, heads: dict) -> list[str]:
+    """The lines of running text (the opening, 一, 五, 六), without the table regions between."""
+    lines = raw.split("\n")
+    if "二" not in heads:
+        return [l for l in lines if GRID_SEP not in l]
+    tables_end = heads["s5"][2] if "s5" in heads else heads["s6"][2] if "s6" in heads else len(raw)
+    return raw[:heads["二"][2]].split("\n") + raw[tables_end:].split("\n")
+
+
+MAX_SIGNATURE_LINES = 4
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    """A last section's lines without the signature block printed below it: agency and date, each
+    on a line of its own or together, and the blank lines around them."""
+    out = list(lines)
+    taken = 0
+    while out and taken <= MAX_SIGNATURE_LINES:
+        line = out[-1]
+        if not line.strip():
+            out.pop()
+            continue
+        c = canon(_cn_dates(line))
+        rest = _DATE.sub("", c)
+        if not ((rest != c and rest == "") or _agency_like(rest)):
+            break
+        out.pop()
+        taken += 1
+    return out if taken else list(lines)
 
 
 def _clean_text(text: str) -> str:
@@ -1356,11 +1399,11 @@ def _text_findings(report: Report, s1: str) -> list[Finding]:
             if not any(Decimal(c) in ok for c, _ in claims):
                 claimed, quote = claims[0]
                 cell = report.format.cells["t3.new.total"]
-                out.append(_finding("text.narrative_mismatch", "三", cell.row.label,
-                                    (CellRef(cell.key, cell.label),), quote=quote, claimed=claimed,
+                out.append(RULES["text.narrative_mismatch"].finding(
+                    (CellRef(cell.key, cell.label),), table="三", where=cell.row.label, quote=quote, claimed=claimed,
                                     value=int(new_total) if new_total == new_total.to_integral_value() else new_total))
     due = deadline(report)
     if report.published is not None and due is not None and report.published > due:
-        out.append(_finding("text.late", date=f"{report.published:%Y年%-m月%-d日}",
+        out.append(RULES["text.late"].finding(date=f"{report.published:%Y年%-m月%-d日}",
                             deadline=f"{due:%Y年%-m月%-d日}"))
     return out

@@ -112,3 +112,90 @@ def prefix_distance(text: str, label: str, limit: int) -> tuple[int, int]:
         prev = cur
     best = min(range(n + 1), key=lambda j: (prev[j], -j))
     return (prev[best], best) if prev[best] <= limit else (limit + 1, 0)
+
+
+# -- prose as printed: line wraps and the spaces of a PDF's text layer ------------------------------
+
+_FINAL = frozenset("。！？!?；;：:…")  # a line ending in one of these (or in a closing mark after one) ends a sentence
+_CLOSING = frozenset("”’」』）)》〉】〕\"'")
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_SPACE = re.compile(rf"(?<=[{_IDEOGRAPH}]) (?=[A-Za-z0-9%])|(?<=[A-Za-z0-9%]) (?=[{_IDEOGRAPH}])")
+_CJK_TIGHT = re.compile(rf"[{_IDEOGRAPH}][A-Za-z0-9]|[A-Za-z0-9%][{_IDEOGRAPH}]")
+_ITEM_START = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]"
+                         r"|\d{1,2}\s*[、.．](?!\d)|[①-⑳])")
+MIN_MARGIN = 40  # a printed line holds at least 20 Chinese characters
+MIN_WRAPPED_LINES = 3  # lines ending at one right margin before a text is taken as printed with wraps
+
+
+def display_width(line: str) -> int:
+    """A line's printed width in half-width columns (CJK characters count two), leading spaces included."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line.rstrip())
+
+
+def print_margin(lines: list[str]) -> tuple[int, int] | None:
+    """The right margin of prose printed with line wraps (a PDF's text, a copy of one) as the
+    widths ``(low, high)`` a full line reaches, or None when the lines show no such margin
+    (a web page or a Word file gives one line per paragraph). Evidence: at least
+    ``MIN_WRAPPED_LINES`` lines without sentence-final punctuation end within a few characters
+    of the widest common width, and those lines are a large share of the long lines."""
+    widths = sorted((display_width(l), l.rstrip()[-1:]) for l in lines
+                    if GRID_SEP not in l and l.strip() and not _ITEM_START.match(l))  # headings are no evidence
+    long = [(w, last) for w, last in widths if w >= MIN_MARGIN // 2]
+    if len(long) < MIN_WRAPPED_LINES:
+        return None
+    best = None
+    for high in sorted({w for w, _ in long if w >= MIN_MARGIN}):
+        low = high - max(6, high // 7)  # punctuation kerning, digits and a first-line indent of two characters
+        near = [last for w, last in long if low <= w <= high + 2]
+        open_ended = sum(1 for last in near if last not in _FINAL and last not in _CLOSING)
+        if open_ended >= MIN_WRAPPED_LINES and len(near) * 3 >= len(long) and (best is None or len(near) >= best[2]):
+            best = (low, high + 2, len(near))
+    return None if best is None else best[:2]
+
+
+def ends_sentence(line: str) -> bool:
+    s = line.rstrip()
+    while s and s[-1] in _CLOSING:
+        if len(s) >= 2 and s[-2] in _FINAL:
+            return True
+        s = s[:-1]
+    return bool(s) and s[-1] in _FINAL
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \u3000"))
+
+
+def rewrap(lines: list[str], margin: tuple[int, int] | None) -> list[str]:
+    """Paragraphs of printed lines: a line that reaches the right margin without ending a sentence
+    is joined to the next, across blank lines (a page break), unless the next begins a numbered item or heading
+    ("二、", "（三）", "1.") or is indented as a paragraph's first line is (when the text keeps the printed indents)."""
+    if margin is None:
+        return list(lines)
+    left = min((_indent(l) for l in lines if l.strip()), default=0)
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if not line.strip():  # a page break (its footer dropped) inside a paragraph keeps it going
+            if not joining:
+                out.append(line)
+            continue
+        if joining and out and not _ITEM_START.match(line) and _indent(line) < left + 2:
+            out[-1] += line.strip()
+        else:
+            out.append(line)
+        joining = margin[0] <= display_width(line) <= margin[1] and not ends_sentence(line)
+    return out
+
+
+def spaced_cjk(text: str) -> bool:
+    """True when the text puts a space between Chinese and Latin letters or digits nearly
+    everywhere ("2024 年", "共 5 件"): what a PDF's text layer gives for the gap a word processor
+    prints there, not spaces anybody typed."""
+    spaced = len(_CJK_SPACE.findall(text))
+    return spaced >= 3 and spaced >= 4 * len(_CJK_TIGHT.findall(text))
+
+
+def unspace_cjk(text: str) -> str:
+    """The text without the spaces between Chinese and Latin letters or digits."""
+    return _CJK_SPACE.sub("", text)

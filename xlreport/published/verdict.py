@@ -14,7 +14,7 @@ from decimal import Decimal
 from ..engine import CellRef, Finding, check
 from ..formats import Kind
 from ..model import Report
-from ..rules import RULES, SUM_RULES, instances
+from ..rules import RULES, SUM_RULES, cells_text, instances
 
 SUM_IDS = frozenset(r.id for r in SUM_RULES)
 MAX_ROUNDS = 60
@@ -124,10 +124,7 @@ def cannot_verify(f: Finding, report: Report) -> Finding:
                 keys.append(k)
     cells = report.format.cells
     unsure = [CellRef(k, cells[k].label, report.locations.get(k)) for k in keys if k in cells]
-    table = report.format.table(f.table) if f.table else None
-    msg = rule.message.format(table=table.short if table else "", where=f.where or "",
-                              rule=RULES[f.rule].title, cells="、".join(c.label for c in unsure))
-    return Finding(rule.id, rule.severity, msg, tuple(unsure), table=f.table, where=f.where)
+    return rule.finding(unsure, table=f.table, where=f.where or "", rule=RULES[f.rule].title, cells=cells_text(unsure))
 
 
 def checked(report: Report, previous: Report | None = None) -> list:
@@ -192,7 +189,6 @@ def blank_findings(report: Report) -> list:
         blank = [b for b in blank if b not in bad]
         for rule_id, labels in (("table.blank_total", bad), ("table.blank_cells", blank)):
             if labels:
-                rule = RULES[rule_id]
-                msg = rule.message.format(table=table.short, labels="、".join(f"「{x}」" for x in labels))
-                out.append(Finding(rule.id, rule.severity, msg, tuple(cells[rule_id]), table=table.id))
+                out.append(RULES[rule_id].finding(cells[rule_id], table=table.id,
+                                                  labels="、".join(f"「{x}」" for x in labels)))
     return out

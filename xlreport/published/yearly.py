@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ..engine import Finding, check
 from ..model import Report
-from ..rules import RULES, SUM_RULES
+from ..rules import RULES, SUM_RULES, cells_text
 from .text import canon
 from .verdict import cannot_verify
 
@@ -82,9 +82,8 @@ def year_on_year(report: Report, previous: Report, previous_file: str) -> list[F
             continue
         share = similarity(now, before)
         if share >= COPIED:
-            rule = RULES["text.copied"]
-            out.append(Finding(rule.id, rule.severity, rule.message.format(
-                section=section.label, previous=previous_file, similarity=int(share * 100))))
+            out.append(RULES["text.copied"].finding(section=section.label, previous=previous_file,
+                                                     similarity=int(share * 100)))
     new, old = report.values.get("t3.new.total"), previous.values.get("t3.new.total")
     if isinstance(new, Decimal) and isinstance(old, Decimal) and "t3.new.total" not in unsure \
             and "t3.new.total" not in previous.uncertain and max(new, old) >= SWING_FLOOR:
@@ -92,15 +91,11 @@ def year_on_year(report: Report, previous: Report, previous_file: str) -> list[F
         if low == 0 or high / low >= SWING:
             change = "增加" if new > old else "减少"
             ratio = f"{change}{abs(new - old)}件" + (f"，约为上年的{new / old:.1f}倍" if old and new > old else "")
-            rule = RULES["trend.swing"]
-            out.append(Finding(rule.id, rule.severity, rule.message.format(
-                value=int(new), previous=int(old), change=ratio), table="三"))
+            out.append(RULES["trend.swing"].finding(table="三", value=int(new), previous=int(old), change=ratio))
     return out
 
 
 def _unverifiable_previous(f: Finding) -> Finding:
-    rule = RULES["parse.cannot_verify"]
     cells = [c for c in f.cells if c.label.startswith("上年")]
-    msg = rule.message.format(table=f"表{f.table}" if f.table else "", where=f.where or "",
-                              rule=RULES[f.rule].title, cells="、".join(c.label for c in cells))
-    return Finding(rule.id, rule.severity, msg, tuple(cells), table=f.table, where=f.where)
+    return RULES["parse.cannot_verify"].finding(cells, table=f.table, where=f.where or "",
+                                                rule=RULES[f.rule].title, cells=cells_text(cells))
