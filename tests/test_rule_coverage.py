@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_rules import previous_of  # last year's report that agrees with a report
 
 import conftest
 from conftest import REPORTS, load_transcription
@@ -40,17 +41,6 @@ def base() -> Report:
     report, _ = Report.from_interchange({**data, "year": 2024})
     report.texts["s6"] = "本年度未收取信息处理费。"
     return report
-
-
-def previous_of(report: Report) -> Report:
-    prev = copy.deepcopy(report)
-    prev.year = report.year - 1
-    for col in ("natural", "business", "research", "nonprofit", "legal", "other", "total"):
-        prev.values[f"t3.carried_out.{col}"] = report.values[f"t3.carried_in.{col}"]
-    for row in ("rules", "normative"):
-        v = report.values
-        prev.values[f"t2.{row}.in_force"] = v[f"t2.{row}.in_force"] - v[f"t2.{row}.issued"] + v[f"t2.{row}.repealed"]
-    return prev
 
 
 def _add(report: Report, **deltas):

@@ -11,27 +11,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..engine import CellRef, Finding, check
+from ..engine import CellRef, Finding, check, format_instances
 from ..formats import Kind
 from ..model import Report
-from ..rules import RULES, SUM_RULES, cells_text, instances
+from ..rules import RULES, SUM_RULES, cells_text
 
 SUM_IDS = frozenset(r.id for r in SUM_RULES)
 MAX_ROUNDS = 60
 
 
 def _instance_map(report: Report) -> dict:
-    out = {}
-    for rule in SUM_RULES:
-        if rule.cross_year:
-            continue
-        try:
-            table = report.format.table(rule.table)
-        except KeyError:
-            continue
-        for inst in instances(rule, table):
-            out[(rule.id, inst.where)] = inst
-    return out
+    return {(inst.rule.id, inst.where): inst for inst in format_instances(report.format)}
 
 
 def _sum_findings(report: Report, previous: Report | None) -> list[Finding]:
@@ -144,16 +134,9 @@ def checked(report: Report, previous: Report | None = None) -> list:
 def _totals(report: Report) -> dict:
     """Each total cell defined by a sum rule -> its input cells (row totals, 表三's （七）总计)."""
     out = {}
-    for rule in SUM_RULES:
-        if not rule.defines or rule.cross_year:
-            continue
-        try:
-            table = report.format.table(rule.table)
-        except KeyError:
-            continue
-        for inst in instances(rule, table):
-            if len(inst.left) == 1:
-                out.setdefault(inst.left[0][0], [k for k, _, _ in inst.right])
+    for inst in format_instances(report.format):
+        if inst.rule.defines and len(inst.left) == 1:
+            out.setdefault(inst.left[0][0], [k for k, _, _ in inst.right])
     return out
 
 
