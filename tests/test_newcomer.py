@@ -365,8 +365,6 @@ def test_the_exit_code_table_is_in_every_command_help():
         assert "2用法" in text or "2：用法" in text or "2表示用法" in text, name
 
 
-@pytest.mark.xfail(strict=True, reason="xlreport/commands/audit.py (owned by published2): audit's --help "
-                   "does not state the exit codes, as every other command's does")
 def test_audit_help_states_the_exit_codes():
     text = "".join((_subcommands(build_parser())["audit"].description or "").split())
     assert "退出码" in text
@@ -433,10 +431,6 @@ def test_addin_doctor_on_linux_says_the_add_in_cannot_be_used_here(capsys):
     assert code in (0, 1) and "本机不是 Windows 或 macOS" in out.splitlines()[0]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="xlreport/published/importer.py (owned by published2): build() writes audit.file into "
-                          "导入说明 as is; a file name that is not UTF-8 cannot be stored in an .xlsx. The import "
-                          "command now passes a cleaned name; the API still fails (use exports.clean_text there)")
 def test_the_import_api_takes_a_report_under_a_gbk_name(tmp_path):
     from xlreport.published import audit_file
     from xlreport.published.importer import build

@@ -5,6 +5,8 @@ import json
 import sys
 from pathlib import Path
 
+from .check import EXIT_CODES
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -12,7 +14,7 @@ def register(subparsers) -> None:
         description="读取已发布的政府信息公开工作年度报告（.txt、.html、.docx、.pdf，可给多个文件或文件夹），"
                     "识别单位、年度和格式版本，读出表二、表三、表四和正文各部分，报告勾稽关系错误、表格缺失、"
                     "格式过旧、官方标签错字、正文数字与表格不符、未说明信息处理费、发布超期，"
-                    "以及原文无法确定的单元格。某个文件有问题不影响其余文件。")
+                    "以及原文无法确定的单元格。某个文件有问题不影响其余文件。" + EXIT_CODES)
     p.add_argument("reports", nargs="+", metavar="报告", help="报告文件或文件夹")
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/interchange-schema.md）")
     p.add_argument("--out", metavar="文件", help="写入文件而不是屏幕（整份写入）：.xlsx（状态表+问题清单）、.csv（问题清单）、"

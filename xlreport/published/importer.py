@@ -54,7 +54,8 @@ def build(audit):
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = True
-    rows = [("来源文件", audit.file, ""),
+    from ..exports import clean_text
+    rows = [("来源文件", clean_text(str(audit.file)), ""),  # a name that is not UTF-8 (a Windows zip on Linux)
             ("单位", report.agency or "（未识别）", ""),
             ("报告年度", report.year or "（未识别）", ""),
             ("格式版本", report.version, "；".join(f"表{t}为{v}版" for t, v in report.layouts.items())),
