@@ -33,12 +33,14 @@ ODD_NAMES = ["", "'", "''", "表三'", "a" * 40, "表一", "表二", "表三", "
              "&lt;&gt;", "汇总来源", "检查结果", "問題", "x\u0000y", "表三 "]
 
 
-def _members(data: bytes) -> dict[str, bytes]:
+def members_of(data: bytes) -> dict[str, bytes]:
+    """The members of a zip (an .xlsx) by name."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
+def zipped(members: dict[str, bytes]) -> bytes:
+    """A zip (an .xlsx) of these members, deflated."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
@@ -260,7 +262,7 @@ MUTATIONS = [odd_meta, flip_bytes, delete_element, rename_sheet, remove_defined_
 
 def mutate(base: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     """One mutated workbook and the names of its mutations."""
-    m = _members(base)
+    m = members_of(base)
     done = []
     for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
         if not _xml_parts(m):
@@ -271,7 +273,7 @@ def mutate(base: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
         except KeyError:  # the part it works on was dropped before
             continue
         done.append(f.__name__)
-    data = _zip(m)
+    data = zipped(m)
     if rng.random() < 0.08:
         data = zip_damage(data, rng)
         done.append("zip_damage")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from fuzz import members_of, zipped  # tests/fuzz.py: the same zip editing as the fuzzer
 from xlreport import batch
 from xlreport.batch import check_workbook, iter_results
 from xlreport.cli import main
@@ -35,16 +36,7 @@ LIMIT = 60.0  # seconds per file: far above any real file (milliseconds), far be
 # -- making files ------------------------------------------------------------------------------------
 
 def members(path=EXAMPLE) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
-def zipped(m: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in m.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+    return members_of(Path(path).read_bytes())
 
 
 def edited(part: str, change, path=EXAMPLE) -> bytes:
@@ -292,14 +284,7 @@ def test_a_number_of_thousands_of_digits_is_a_finding(tmp_path, digits):
 
 @pytest.mark.parametrize("year", ["inf", "-inf", "nan", "1e999"])
 def test_a_year_of_inf_is_read_as_no_year(tmp_path, year):
-    m = members()
-    names = m["xl/workbook.xml"].decode()
-    sheet, col, row = re.search(r'name="META_year"[^>]*>\'?([^\'!<]+)\'?!\$?([A-Z]+)\$?(\d+)[:<]', names).groups()
-    part = sheet_part(sheet)
-    m[part] = re.sub(rf'<c r="{col}{row}"[^>]*?(/>|>.*?</c>)',
-                     f'<c r="{col}{row}" t="inlineStr"><is><t>{year}</t></is></c>', m[part].decode(), 1).encode()
-    assert f"<t>{year}</t>" in m[part].decode()
-    s = assert_finishes(folder_with(tmp_path, "年度.xlsx", zipped(m)), tmp_path, "年度.xlsx")
+    s = assert_finishes(folder_with(tmp_path, "年度.xlsx", with_field("META_year", year)), tmp_path, "年度.xlsx")
     assert s["status"] in (batch.PASS, batch.FAIL) and s["year"] in (None, 2021), s
 
 
@@ -432,11 +417,12 @@ def test_a_shared_string_table_declaring_billions_of_strings_is_refused():
 
 # -- outputs (xlreport/exports.py, owned by the "folder" helper): what the inputs can hold -------------
 
-def _agency(text: str) -> bytes:
-    """The example with its agency name replaced by ``text`` (an inline string)."""
+def with_field(name: str, text: str) -> bytes:
+    """The example with the cover field of defined name ``name`` (META_year, META_agency) replaced
+    by ``text`` (an inline string)."""
     m = members()
     names = m["xl/workbook.xml"].decode()
-    sheet, col, row = re.search(r'name="META_agency"[^>]*>\'?([^\'!<]+)\'?!\$?([A-Z]+)\$?(\d+)[:<]', names).groups()
+    sheet, col, row = re.search(rf'name="{name}"[^>]*>\'?([^\'!<]+)\'?!\$?([A-Z]+)\$?(\d+)[:<]', names).groups()
     part = sheet_part(sheet)
     m[part] = re.sub(rf'<c r="{col}{row}"[^>]*?(/>|>.*?</c>)',
                      f'<c r="{col}{row}" t="inlineStr"><is><t>{text}</t></is></c>', m[part].decode(), 1).encode()
@@ -446,7 +432,7 @@ def _agency(text: str) -> bytes:
 
 @pytest.mark.parametrize("text", ["某县\x0b教育局", "\x1b[31m某县教育局\x1b[0m"])
 def test_out_xlsx_accepts_a_control_character_in_an_agency_name(tmp_path, text):
-    folder = folder_with(tmp_path, "控制字符.xlsx", _agency(text))
+    folder = folder_with(tmp_path, "控制字符.xlsx", with_field("META_agency", text))
     out = tmp_path / "结果.xlsx"
     code = main(["check", str(folder), "--out", str(out), "--workers", "2"])
     assert code in (0, 1) and out.exists()
